@@ -1,0 +1,28 @@
+# Two commands on a fresh machine:  make book   (build out/)   and   make test   (run every test)
+VENV   ?= .venv
+PYTHON ?= python3
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test setup bench clean
+
+$(STAMP): pyproject.toml tools/setup-system
+	bash tools/setup-system
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	$(PY) -m compiler book.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+bench: $(STAMP)
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf out

@@ -1,0 +1,135 @@
+"""Command line: ``python -m compiler [build|check|posts] ...``.
+
+Every failure the user can fix is printed as one line per problem, naming
+the file (and line), with a distinct exit code per failure class; a
+traceback is shown only for internal errors under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from compiler import __version__
+from compiler.errors import CompilerError, Diagnostic, Exit
+
+COMMANDS = ("build", "check", "posts")
+WORDS_PER_PAGE = {"A4": 420, "Letter": 400, "6x9in": 300}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m compiler", description="Turn a blog's archive pages into a book.")
+    parser.add_argument("--version", action="version", version=f"compiler {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    build = sub.add_parser("build", help="build the book (the default command)")
+    build.add_argument("manifest", type=Path, help="the book's manifest, e.g. book.yaml")
+    build.add_argument("--strict", action="store_true", help="treat warnings (such as unplaced posts) as errors")
+    build.add_argument("--format", action="append", choices=["pdf", "epub"], dest="formats",
+                       help="build only this format (repeatable; default: the manifest's formats)")
+    build.add_argument("--page-size", choices=["A4", "Letter", "6x9in"], help="override output.page_size")
+    build.add_argument("--out", type=Path, help="override output.dir")
+    build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
+    build.add_argument("--jobs", type=int, default=0, help="processes for rendering (0: one per core)")
+    build.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    build.add_argument("--quiet", action="store_true", help="print only problems")
+    check = sub.add_parser("check", help="validate the manifest and summarise the book, without rendering")
+    check.add_argument("manifest", type=Path)
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    posts = sub.add_parser("posts", help="list the unique posts found in archive pages")
+    posts.add_argument("paths", type=Path, nargs="+", help="archive pages, or folders of *.txt pages")
+    posts.add_argument("--json", action="store_true", help="print the list as JSON")
+    posts.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    return parser
+
+
+def _pages(paths: Sequence[Path]) -> list[Path]:
+    pages: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            pages.extend(sorted(path.glob("*.txt")))
+        elif path.is_file():
+            pages.append(path)
+        else:
+            raise CompilerError(Diagnostic("E100", "no such file or folder", str(path),
+                                           hint="pass archive pages or a folder such as sources/"))
+    if not pages:
+        raise CompilerError(Diagnostic("E100", "no archive pages (*.txt) found", " ".join(map(str, paths)),
+                                       hint="pass a folder such as sources/"))
+    return pages
+
+
+def cmd_posts(args: argparse.Namespace) -> int:
+    from compiler.dedup import dedup
+    from compiler.ingest import read_pages
+    from compiler.report import dedup_summary, post_summary
+
+    copies = read_pages(_pages(args.paths))
+    posts, merges = dedup(copies)
+    print(dedup_summary(len(copies), posts, merges), file=sys.stderr)
+    rows = [post_summary(p) for p in posts]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return Exit.OK
+    print(f"{'id':<66} {'date':<10} {'words':>5} {'copies':>6}  tags / title")
+    for row in rows:
+        print(f"{row['id']:<66} {(row['date'] or '-')[:10]:<10} {row['words']:>5} {row['copies']:>6}  "
+              f"{', '.join(row['tags']) or '-'} / {row['title']}")
+    return Exit.OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.redact import redact
+
+    validated = load_manifest(args.manifest, strict=args.strict)
+    for warning in validated.warnings:
+        print(warning.format(), file=sys.stderr)
+    book = assemble(validated, redact)
+    per_page = WORDS_PER_PAGE[book.output.page_size]
+    total = 0
+    print(f"{book.meta.title}: {len(book.chapters)} chapters, {len(book.posts)} posts "
+          f"({validated.copies} copies in {len(validated.sources)} pages)")
+    for chapter in book.chapters:
+        words = sum(p.words for p in chapter.posts)
+        total += words
+        print(f"  {chapter.number}. {chapter.title}: {len(chapter.posts)} posts, {words:,} words")
+    print(f"total: {total:,} words, about {max(1, round(total / per_page))} pages of text on "
+          f"{book.output.page_size}")
+    return Exit.OK
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from compiler.build import BuildOptions, build
+
+    options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
+                           out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet)
+    build(args.manifest, options)
+    return Exit.OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
+        argv.insert(0, "build")
+    args = _parser().parse_args(argv)
+    handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts}[args.command]
+    try:
+        return int(handler(args))
+    except CompilerError as exc:
+        for diagnostic in exc.diagnostics:
+            print(diagnostic.format(), file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback unless asked
+        if getattr(args, "debug", False):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for a traceback)",
+              file=sys.stderr)
+        return int(Exit.INTERNAL)

@@ -1,0 +1,118 @@
+"""Read archive pages (plain text saved from a WordPress blog) into post copies.
+
+A page is a header line, then posts: a title line, paragraphs, and a footer
+line that closes the post. Headers and footers are never part of a post's
+text. Paragraphs are split at blank lines; a line that continues a sentence
+(it starts in lower case) is a soft wrap and is joined back with a space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from compiler import urls
+from compiler.errors import CompilerError, Diagnostic, display_path
+from compiler.ingest.headers import Header, parse_footer, parse_header
+from compiler.ingest.structure import structure
+from compiler.model import PostCopy, Seen
+
+
+def _error(code: str, message: str, name: str, line: int, hint: str) -> CompilerError:
+    return CompilerError(Diagnostic(code, message, name, line, hint=hint))
+
+
+def paragraphs(lines: list[str]) -> list[str]:
+    """Split body lines into paragraphs, joining soft-wrapped lines."""
+    paras: list[str] = []
+    current: str | None = None
+    for raw in lines:
+        line = raw.strip()
+        if not line:
+            if current is not None:
+                paras.append(current)
+            current = None
+        elif current is not None and line[0].islower():
+            current = f"{current} {line}"
+        else:
+            if current is not None:
+                paras.append(current)
+            current = line
+    if current is not None:
+        paras.append(current)
+    return paras
+
+
+def parse_page(text: str, name: str) -> list[PostCopy]:
+    """Parse one decoded archive page; raise with the file and line on bad input."""
+    lines = text.split("\n")
+    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    if not numbered:
+        raise _error("E110", "archive page is empty", name, 1,
+                     "remove the file or save the page again with its posts")
+    header_line, header_text = numbered[0]
+    header = parse_header(header_text)
+    if header is None:
+        raise _error("E111", f"no archive header: {header_text.strip()[:60]!r} is not one",
+                     name, header_line,
+                     "the first line must be e.g. 'Posts tagged X' or 'Archive for February 6, 2012'")
+    copies: list[PostCopy] = []
+    title: tuple[int, str] | None = None
+    body: list[str] = []
+    for number, line in enumerate(lines[header_line:], header_line + 1):
+        if title is None:
+            if not line.strip():
+                continue
+            if parse_footer(line) is not None:
+                raise _error("E112", f"footer {line.strip()!r} without a post", name, number,
+                             "a post needs a title line and text before its footer")
+            if parse_header(line) is not None and not copies:
+                raise _error("E113", "second archive header", name, number,
+                             "save each archive page in its own file")
+            title = (number, line.strip())
+            body = []
+            continue
+        comments = parse_footer(line)
+        if comments is None:
+            body.append(line)
+            continue
+        paras = paragraphs(body)
+        if not paras:
+            raise _error("E114", f"post {title[1][:50]!r} has no text before its footer", name,
+                         title[0], "check that the title and footer belong together")
+        copies.append(_copy(title, paras, header, comments, name, len(copies) + 1))
+        title = None
+    if title is not None:
+        raise _error("E115", f"post {title[1][:50]!r} has no footer", name, title[0],
+                     "each post ends with a line such as 'Leave a comment »' or 'Comments (3) »'")
+    if not copies:
+        raise _error("E116", "archive page has a header but no posts", name, header_line,
+                     "remove the file or save the page again with its posts")
+    return copies
+
+
+def _copy(title: tuple[int, str], paras: list[str], header: Header, comments: int,
+          name: str, position: int) -> PostCopy:
+    return PostCopy(
+        title=title[1],
+        blocks=structure(paras),
+        tags=(header.tag,) if header.tag else (),
+        date=header.date,
+        comments=comments,
+        seen=Seen(file=name, line=title[0], position=position, header=header.text),
+    )
+
+
+def read_pages(paths: Iterable[Path], root: Path | None = None) -> list[PostCopy]:
+    """Read every page; report the problems of all pages at once."""
+    copies: list[PostCopy] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        name = display_path(path, root)
+        try:
+            copies.extend(parse_page(urls.decode(urls.read_bytes(path), name), name))
+        except CompilerError as exc:
+            problems.extend(exc.diagnostics)
+    if problems:
+        raise CompilerError(problems)
+    return copies

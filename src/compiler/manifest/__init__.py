@@ -1,0 +1,84 @@
+"""Manifest: read and validate book.yaml, and place the posts into chapters.
+
+:func:`load_manifest` runs every check (YAML syntax, schema, files, sources,
+posts, corrections) and raises one :class:`CompilerError` listing all the
+problems, each with its line and column, or returns a :class:`Validated`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from compiler import urls
+from compiler.dedup import dedup
+from compiler.errors import CompilerError, Diagnostic, display_path
+from compiler.ingest import read_pages
+from compiler.manifest.checks import Checker
+from compiler.manifest.schema import ManifestSpec, validate
+from compiler.manifest.yamlsrc import YAMLSyntaxError, load
+from compiler.model import Merge, Post
+
+
+@dataclass(frozen=True)
+class Validated:
+    """A manifest that passed every check, with the posts it places."""
+
+    spec: ManifestSpec
+    file: Path
+    root: Path
+    sources: tuple[Path, ...]
+    copies: int
+    posts: tuple[Post, ...]
+    merges: tuple[Merge, ...]
+    chapters: dict[str, list[str]]
+    warnings: tuple[Diagnostic, ...]
+
+
+def load_manifest(path: Path, strict: bool = False) -> Validated:
+    """Validate ``path`` completely; raise with every problem found."""
+    name = display_path(path)
+    if not path.is_file():
+        raise CompilerError(Diagnostic("E200", "manifest not found", name,
+                                       hint="pass the path of a book.yaml"))
+    text = urls.read_text(path)
+    try:
+        located = load(text)
+    except YAMLSyntaxError as exc:
+        raise CompilerError(Diagnostic("E200", f"YAML syntax error: {exc.message}", name, exc.line,
+                                       exc.column, hint="fix the indentation, quotes or brackets there")) from None
+    root = path.resolve().parent
+    spec, diagnostics = validate(located, name)
+    checker = Checker(located, name, root)
+    checker.files()
+    sources = checker.sources()
+    posts: list[Post] = []
+    merges: list[Merge] = []
+    copies = 0
+    if sources:
+        try:
+            found = read_pages(sources, root)
+            copies = len(found)
+            posts, merges = dedup(found)
+        except CompilerError as exc:
+            diagnostics.extend(exc.diagnostics)
+    chapters = checker.placements(posts, strict) if posts else {}
+    checker.corrections(posts)
+    _unique_chapter_ids(checker)
+    diagnostics.extend(checker.diagnostics)
+    errors = [d for d in diagnostics if not d.warning]
+    if errors or spec is None:
+        errors.sort(key=lambda d: (d.file != name, d.file, d.line, d.column))
+        raise CompilerError(errors)
+    return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
+                     tuple(d for d in diagnostics if d.warning))
+
+
+def _unique_chapter_ids(checker: Checker) -> None:
+    seen: dict[str, int] = {}
+    for i, chapter in checker.items("chapters"):
+        if isinstance(chapter, dict) and isinstance(chapter.get("id"), str):
+            if chapter["id"] in seen:
+                checker.add("E225", f"chapter id '{chapter['id']}' is used twice", ("chapters", i, "id"),
+                            "give each chapter its own id")
+            seen.setdefault(chapter["id"], i)

@@ -1,0 +1,209 @@
+"""The declarative, typed schema of ``book.yaml``.
+
+Pydantic checks shapes and types and reports every error at once; this module
+turns its errors into one-line diagnostics with the line and column where the
+problem was written, and a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from compiler.errors import Diagnostic
+from compiler.manifest.yamlsrc import Located
+
+_BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z\d]{5,8})*$")
+_ID = r"^[a-z0-9][a-z0-9-]*$"
+_COLOR = r"^#[0-9a-fA-F]{6}$"
+
+SectionKind = Literal["dedication", "epigraph", "foreword", "preface", "introduction",
+                      "how-to-help", "about-the-authors", "acknowledgements", "sources",
+                      "afterword", "appendix", "notes"]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CoverSpec(_Strict):
+    background: Annotated[str, Field(pattern=_COLOR)] = "#1f3a4d"
+    foreground: Annotated[str, Field(pattern=_COLOR)] = "#f4efe6"
+    accent: Annotated[str, Field(pattern=_COLOR)] = "#c9a45c"
+
+
+class BookSpec(_Strict):
+    title: NonEmpty
+    subtitle: str = ""
+    authors: Annotated[list[NonEmpty], Field(min_length=1)]
+    language: str = "en"
+    publisher: str = ""
+    date: dt.date | None = None
+    identifier: str | None = None
+    rights: str = "All rights reserved."
+    description: str = ""
+    subjects: list[NonEmpty] = []
+    cover: CoverSpec = CoverSpec()
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not _BCP47.match(value):
+            raise ValueError("is not a BCP 47 language tag such as 'en' or 'en-GB'")
+        return value
+
+    @field_validator("identifier")
+    @classmethod
+    def _identifier(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        digits = value.replace("-", "").replace(" ", "")
+        if value.lower().startswith(("urn:", "isbn:")) or re.fullmatch(r"97[89]\d{10}|\d{9}[\dX]", digits):
+            return value
+        raise ValueError("must be an ISBN or a URN such as 'urn:uuid:…'")
+
+
+class MatterSpec(_Strict):
+    kind: SectionKind
+    title: str | None = None
+    file: NonEmpty
+
+
+class RuleSpec(_Strict):
+    tags: list[NonEmpty] = []
+    title_matches: str | None = None
+
+    @field_validator("title_matches")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"is not a valid regular expression: {exc}") from None
+        return value
+
+
+class ChapterSpec(_Strict):
+    id: Annotated[str, Field(pattern=_ID)]
+    title: NonEmpty
+    subtitle: str = ""
+    intro: str | None = None
+    posts: list[NonEmpty] | None = None
+    rule: RuleSpec | None = None
+    include: list[NonEmpty] = []
+    exclude: list[NonEmpty] = []
+
+    @model_validator(mode="after")
+    def _posts_or_rule(self) -> ChapterSpec:
+        if (self.posts is None) == (self.rule is None):
+            raise ValueError("give either 'posts' (a list of post ids) or 'rule', not both and not neither")
+        return self
+
+
+class OutputSpec(_Strict):
+    dir: NonEmpty = "out"
+    basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] = "book"
+    formats: Annotated[list[Literal["pdf", "epub"]], Field(min_length=1)] = ["pdf", "epub"]
+    page_size: Literal["A4", "Letter", "6x9in"] = "A4"
+    style: NonEmpty = "styles"
+
+
+class CorrectionSpec(_Strict):
+    post: NonEmpty
+    find: NonEmpty
+    replace: str
+
+
+class RedactionSpec(_Strict):
+    term: NonEmpty
+    replacement: NonEmpty
+
+
+class ManifestSpec(_Strict):
+    book: BookSpec
+    sources: Annotated[list[NonEmpty], Field(min_length=1)]
+    front_matter: list[MatterSpec] = []
+    chapters: Annotated[list[ChapterSpec], Field(min_length=1)]
+    back_matter: list[MatterSpec] = []
+    output: OutputSpec = OutputSpec()
+    corrections: list[CorrectionSpec] = []
+    redactions: list[RedactionSpec] = []
+
+
+def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The schema class that describes the mapping at ``path``."""
+    model: Any = ManifestSpec
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        for candidate in getattr(annotation, "__args__", ()) + (annotation,):
+            inner = getattr(candidate, "__args__", (candidate,))[0] if hasattr(candidate, "__args__") else candidate
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                model = inner
+                break
+        else:
+            return None
+    return model
+
+
+def _hint_for_extra(path: tuple[Any, ...]) -> str:
+    model = _model_at(path[:-1])
+    if model is None:
+        return "remove it"
+    known = list(model.model_fields)
+    close = difflib.get_close_matches(str(path[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "known keys: " + ", ".join(known)
+
+
+def _label(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "manifest"
+
+
+def validate(located: Located, file: str) -> tuple[ManifestSpec | None, list[Diagnostic]]:
+    """Validate the data against the schema; return the spec or every error."""
+    diagnostics = [
+        Diagnostic("E201", f"duplicate key '{path[-1]}' (first written on line {first})", file, line, col,
+                   hint="keep one of them: YAML would silently use the last")
+        for path, line, col, first in located.duplicates
+    ]
+    if not isinstance(located.data, dict):
+        diagnostics.append(Diagnostic("E202", "the manifest must be a mapping with 'book', 'sources' and "
+                                      "'chapters'", file, 1, 1, hint="see the README for an example"))
+        return None, diagnostics
+    try:
+        spec = ManifestSpec.model_validate(located.data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            path = tuple(p for p in error["loc"] if not (isinstance(p, str) and p[:1].isupper()
+                                                          or str(p).startswith("function-")))
+            line, col = located.where(path)
+            kind = error["type"]
+            if kind == "extra_forbidden":
+                diagnostics.append(Diagnostic("E203", f"unknown key '{_label(path)}'", file, line, col,
+                                              hint=_hint_for_extra(path)))
+            elif kind == "missing":
+                diagnostics.append(Diagnostic("E204", f"missing key '{_label(path)}'", file, line, col,
+                                              hint="add it"))
+            else:
+                message = error["msg"].removeprefix("Value error, ")
+                got = error.get("input")
+                shown = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
+                diagnostics.append(Diagnostic("E205", f"'{_label(path)}': {message}{shown}", file, line, col,
+                                              hint="fix the value's type or spelling"))
+        return None, diagnostics
+    return (spec if not diagnostics else None), diagnostics

@@ -1,0 +1,25 @@
+"""Model: the frozen book tree where readers and writers meet.
+
+:mod:`compiler.model.types` defines the types; :mod:`compiler.model.assemble`
+builds a :class:`Book` from a validated manifest before anything is written.
+"""
+
+from compiler.model.types import (
+    Block,
+    Book,
+    Chapter,
+    Cover,
+    DateSpan,
+    Merge,
+    Metadata,
+    Output,
+    Post,
+    PostCopy,
+    Redaction,
+    Section,
+    Seen,
+    count_words,
+)
+
+__all__ = ["Block", "Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "Post",
+           "PostCopy", "Redaction", "Section", "Seen", "count_words"]

@@ -1,0 +1,125 @@
+"""Assemble the frozen :class:`Book` from a validated manifest.
+
+This is the model stage: editor's corrections and redactions are applied
+here, to the model, before anything is templated; editorial Markdown is
+rendered with markdown-it-py; dates come from the manifest or
+``SOURCE_DATE_EPOCH``, never from the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from compiler import urls
+from compiler.errors import CompilerError, Diagnostic
+from compiler.manifest import Validated
+from compiler.manifest.schema import MatterSpec
+from compiler.model.types import (
+    Block, Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
+)
+
+_MD = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": True}).enable(
+    ["replacements", "smartquotes"])
+_H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
+
+SECTION_TITLES = {
+    "dedication": "Dedication", "epigraph": "Epigraph", "foreword": "Foreword", "preface": "Preface",
+    "introduction": "Introduction", "how-to-help": "How to Help", "about-the-authors": "About the Authors",
+    "acknowledgements": "Acknowledgements", "sources": "Sources", "afterword": "Afterword",
+    "appendix": "Appendix", "notes": "Notes",
+}
+
+
+def markdown(text: str) -> str:
+    """Render editorial Markdown to XHTML; raw HTML in it is shown as text."""
+    return _MD.render(text)
+
+
+def _split_title(text: str) -> tuple[str | None, str]:
+    match = _H1.search(text)
+    if match and not text[: match.start()].strip():
+        return _MD.renderInline(match[1]), text[match.end():]
+    return None, text
+
+
+def map_blocks(blocks: tuple[Block, ...], fn: Callable[[str], str]) -> tuple[Block, ...]:
+    """Apply ``fn`` to every text of every block, keeping the structure."""
+    return tuple(
+        replace(b, text=fn(b.text), lines=tuple(fn(x) for x in b.lines), children=map_blocks(b.children, fn))
+        for b in blocks
+    )
+
+
+def map_post(post: Post, fn: Callable[[str], str]) -> Post:
+    """Apply ``fn`` to a post's title and text."""
+    return replace(post, title=fn(post.title), blocks=map_blocks(post.blocks, fn))
+
+
+def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
+    """The book's date and its modification time: ``SOURCE_DATE_EPOCH`` wins, then the manifest."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            modified = dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise CompilerError(Diagnostic("E231", f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time",
+                                           "environment", hint="set it to whole seconds, e.g. 1700000000")) from None
+        return book_date or modified.date(), modified
+    if book_date is None:
+        raise CompilerError(Diagnostic("E230", "the book has no date", "book.yaml",
+                                       hint="set book.date in the manifest or SOURCE_DATE_EPOCH"))
+    return book_date, dt.datetime.combine(book_date, dt.time(), tzinfo=dt.timezone.utc)
+
+
+def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
+    title, body = _split_title(urls.read_text(root / spec.file))
+    section_id = spec.kind
+    n = 2
+    while section_id in used:
+        section_id, n = f"{spec.kind}-{n}", n + 1
+    used.add(section_id)
+    return Section(section_id, spec.kind, spec.title or title or SECTION_TITLES[spec.kind], markdown(body))
+
+
+def _corrected(posts: tuple[Post, ...], validated: Validated) -> dict[str, Post]:
+    by_id = {p.id: p for p in posts}
+    for fix in validated.spec.corrections:
+        by_id[fix.post] = map_post(by_id[fix.post], lambda t, f=fix: t.replace(f.find, f.replace))
+    return by_id
+
+
+def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None) -> Book:
+    """Build the complete book model; nothing has been written yet."""
+    spec, root = validated.spec, validated.root
+    date, modified = build_date(spec.book.date)
+    identifier = spec.book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, spec.book.title)}"
+    meta = Metadata(
+        title=spec.book.title, subtitle=spec.book.subtitle, authors=tuple(spec.book.authors),
+        language=spec.book.language, publisher=spec.book.publisher, date=date, modified=modified,
+        identifier=identifier, rights=spec.book.rights, description=spec.book.description,
+        subjects=tuple(spec.book.subjects), cover=Cover(**spec.book.cover.model_dump()),
+        names_changed=bool(spec.redactions))
+    posts = _corrected(validated.posts, validated)
+    used: set[str] = set()
+    front = tuple(_section(root, s, used) for s in spec.front_matter)
+    back = tuple(_section(root, s, used) for s in spec.back_matter)
+    chapters = tuple(
+        Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
+                intro_html=markdown(urls.read_text(root / c.intro)) if c.intro else "",
+                posts=tuple(posts[p] for p in validated.chapters[c.id]))
+        for n, c in enumerate(spec.chapters, 1))
+    output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
+                    formats=tuple(spec.output.formats), page_size=spec.output.page_size,
+                    style_dir=(root / spec.output.style))
+    book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
+                sources=tuple(p.relative_to(root).as_posix() for p in validated.sources),
+                redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions))
+    return redact(book) if redact else book

@@ -1,0 +1,214 @@
+"""The frozen, typed document model where the pipeline's stages meet.
+
+Readers (ingest, dedup, manifest) produce these objects; writers (render,
+pdf, epub, verify) consume only these objects and never reach back into raw
+input. Everything here is immutable and picklable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+BlockKind = Literal["p", "heading", "quote", "signoff", "note"]
+
+_WORD = re.compile(r"\w+(?:[’'-]\w+)*")
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them (hyphenated and apostrophe words are one)."""
+    return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block of post text.
+
+    ``p`` paragraph, ``heading`` a short heading line inside a post, ``note``
+    an editorial aside such as "(to be continued)", ``signoff`` a closing
+    salutation (``lines``), ``quote`` a quoted letter made of child blocks.
+    """
+
+    kind: BlockKind
+    text: str = ""
+    children: tuple[Block, ...] = ()
+    lines: tuple[str, ...] = ()
+
+    def texts(self) -> tuple[str, ...]:
+        """The source paragraphs of this block, in order."""
+        if self.kind == "quote":
+            return tuple(t for child in self.children for t in child.texts())
+        if self.kind == "signoff":
+            return self.lines
+        return (self.text,)
+
+
+@dataclass(frozen=True, slots=True)
+class DateSpan:
+    """When a post was published: one day, or the range an archive page covers."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def precise(self) -> bool:
+        return self.start == self.end
+
+    @property
+    def width(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """Provenance: one place a copy of a post was found."""
+
+    file: str
+    line: int
+    position: int
+    header: str
+
+
+@dataclass(frozen=True, slots=True)
+class PostCopy:
+    """One copy of a post as read from one archive page."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    tags: tuple[str, ...]
+    date: DateSpan | None
+    comments: int
+    seen: Seen
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(t for b in self.blocks for t in b.texts())
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A unique post after deduplication."""
+
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+    tags: tuple[str, ...]
+    date: DateSpan | None
+    comments: int
+    provenance: tuple[Seen, ...]
+
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return tuple(t for b in self.blocks for t in b.texts())
+
+    @property
+    def words(self) -> int:
+        return sum(count_words(p) for p in self.paragraphs)
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """One copy folded into a post, and why."""
+
+    post: str
+    copy: Seen
+    reason: Literal["exact", "near", "excerpt"]
+    similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """Front or back matter: a titled piece of editorial text (safe XHTML)."""
+
+    id: str
+    kind: str
+    title: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chapter:
+    """A numbered chapter: intro and posts, in reading order."""
+
+    id: str
+    number: int
+    title: str
+    subtitle: str
+    intro_html: str
+    posts: tuple[Post, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """Cover design settings."""
+
+    background: str = "#1f3a4d"
+    foreground: str = "#f4efe6"
+    accent: str = "#c9a45c"
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    """Bibliographic metadata of the book."""
+
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    language: str
+    publisher: str
+    date: dt.date
+    modified: dt.datetime
+    identifier: str
+    rights: str
+    description: str
+    subjects: tuple[str, ...]
+    cover: Cover = field(default_factory=Cover)
+    names_changed: bool = False
+
+
+PageSize = Literal["A4", "Letter", "6x9in"]
+Format = Literal["pdf", "epub"]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where and how the book is written."""
+
+    directory: Path
+    basename: str
+    formats: tuple[Format, ...]
+    page_size: PageSize
+    style_dir: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """A term that must not appear in any output, and what replaces it."""
+
+    term: str
+    replacement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Book:
+    """The whole book, complete before anything is written."""
+
+    meta: Metadata
+    front: tuple[Section, ...]
+    chapters: tuple[Chapter, ...]
+    back: tuple[Section, ...]
+    output: Output
+    root: Path
+    sources: tuple[str, ...]
+    redactions: tuple[Redaction, ...] = ()
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(p for c in self.chapters for p in c.posts)

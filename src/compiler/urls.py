@@ -1,0 +1,153 @@
+"""All file and URL access of the compiler, in one place.
+
+Reading inputs (with encoding detection), resolving paths that must stay
+inside the project, writing outputs atomically, and the WeasyPrint URL
+fetcher that refuses everything but project files and ``data:`` URLs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob as _glob
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from compiler.errors import CompilerError, Diagnostic, Exit, display_path
+
+#: Largest input file read; a bigger one is refused before it is read.
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+#: Encodings tried for archive pages, in order. UTF-8 (with or without BOM)
+#: first; Windows-1252 is what WordPress exports made on Windows use.
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Read a whole input file, refusing one larger than ``limit``."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise CompilerError(Diagnostic(
+                "E101", f"file is {size:,} bytes, over the {limit:,}-byte limit",
+                display_path(path), hint="split the page or remove it from sources"))
+        return path.read_bytes()
+    except OSError as exc:
+        raise CompilerError(Diagnostic(
+            "E102", f"cannot read file: {exc.strerror}", display_path(path),
+            hint="check the path and its permissions")) from exc
+
+
+def decode(data: bytes, name: str) -> str:
+    """Decode text as UTF-8 (BOM allowed) or Windows-1252, with LF line ends."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise CompilerError(Diagnostic(
+            "E103", "file contains NUL bytes: it is binary or UTF-16, not a text page",
+            name, line, hint="save the page as UTF-8 text"))
+    try:
+        text = data.decode(ENCODINGS[0])
+    except UnicodeDecodeError as exc:
+        try:
+            text = data.decode(ENCODINGS[1])
+        except UnicodeDecodeError:
+            line = data[: exc.start].count(b"\n") + 1
+            raise CompilerError(Diagnostic(
+                "E104", f"byte 0x{data[exc.start]:02x} decodes in no supported encoding"
+                " (UTF-8, Windows-1252)", name, line, hint="re-save the page as UTF-8")) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: Path) -> str:
+    """Read and decode one text input (an archive page or a Markdown file)."""
+    return decode(read_bytes(path), display_path(path))
+
+
+def inside(root: Path, path: Path) -> bool:
+    """Whether ``path`` (after following symlinks) lies under ``root``."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def glob(root: Path, pattern: str) -> list[Path]:
+    """Files matching a glob relative to ``root``, sorted by name."""
+    matches = _glob.glob(pattern, root_dir=root, recursive=True)
+    return sorted((root / m for m in matches if (root / m).is_file()), key=lambda p: p.as_posix())
+
+
+def read_project_file(root: Path, path: Path) -> bytes:
+    """Read a file that must lie under the project root."""
+    if not inside(root, path):
+        raise CompilerError(Diagnostic("E105", "file lies outside the project", str(path)))
+    return read_bytes(path)
+
+
+@contextlib.contextmanager
+def atomic_target(path: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success move it into place.
+
+    The temporary file lives in the same directory so that ``os.replace`` is
+    atomic. On any failure it is removed and ``path`` is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    with atomic_target(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def remove_stale_temporaries(directory: Path) -> None:
+    """Delete temporary files an interrupted build left in ``directory``."""
+    if directory.is_dir():
+        for stale in directory.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+class ProjectFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that serves only project files and ``data:`` URLs.
+
+    Every other scheme (http, https, ftp, ...) and every file outside the
+    project root is refused with a fatal error, so a hostile post can never
+    make the renderer read ``/etc/passwd`` or reach the network.
+    """
+
+    def __init__(self, root: Path, on_fetch: Callable[[str], None] | None = None) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.root = root.resolve()
+        self.on_fetch = on_fetch
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if self.on_fetch is not None:
+            self.on_fetch(url)
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            raise FatalURLFetchingError(f"refused to fetch {url}: only project files are allowed")
+        path = Path(url2pathname(unquote(urlsplit(url).path)))
+        if not inside(self.root, path) or not path.is_file():
+            raise FatalURLFetchingError(f"refused to fetch {url}: not a file in the project")
+        return URLFetcherResponse(url, body=path.read_bytes())
+
+
+def fatal(message: str, file: str = "", code: str = "E100") -> CompilerError:
+    """Shorthand for a one-diagnostic input error."""
+    return CompilerError(Diagnostic(code, message, file), Exit.INPUT)
