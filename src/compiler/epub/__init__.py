@@ -1,0 +1,154 @@
+"""EPUB: the same book model and part templates, packaged as EPUB 3 with ebooklib.
+
+One XHTML document per part (cover, title page, copyright, each front and
+back matter section, the contents, each chapter). The contents document is
+also the navigation document, with landmarks and a page-list whose numbers
+are the PDF's. Metadata includes EPUB Accessibility 1.1 properties.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ebooklib import epub as eb
+
+from compiler import urls
+from compiler.epub import pagelist
+from compiler.epub.package import rezip
+from compiler.model import Book
+from compiler.pdf import PageBreak
+from compiler.render import FONTS, Renderer
+
+FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
+ACCESSIBILITY_SUMMARY = (
+    "This publication meets WCAG 2.1 Level AA. Text is fully reflowable and marked up with "
+    "headings in order; the contents, landmarks and a page-list matching the print (PDF) edition "
+    "allow navigation; the cover image has a text alternative; there are no other images.")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One XHTML content document of the EPUB."""
+
+    name: str
+    title: str
+    part: str
+    body_type: str
+    context: dict[str, Any]
+
+
+class _Item(eb.EpubItem):  # type: ignore[misc]
+    def __init__(self, uid: str, file_name: str, media_type: str, content: bytes,
+                 properties: Sequence[str] = ()) -> None:
+        super().__init__(uid=uid, file_name=file_name, media_type=media_type, content=content)
+        self.properties = list(properties)
+
+
+def documents(book: Book) -> list[Document]:
+    """The content documents, in reading (spine) order."""
+    docs = [Document("cover.xhtml", "Cover", "cover", "cover", {}),
+            Document("titlepage.xhtml", "Title Page", "titlepage", "frontmatter", {}),
+            Document("copyright.xhtml", "Copyright", "copyright", "frontmatter", {})]
+    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s}) for s in book.front]
+    docs.append(Document("contents.xhtml", "Contents", "toc", "frontmatter", {}))
+    docs += [Document(f"{c.id}.xhtml", c.title, "chapter", "bodymatter", {"chapter": c}) for c in book.chapters]
+    docs += [Document(f"{s.id}.xhtml", s.title, "section", "backmatter", {"section": s}) for s in book.back]
+    return docs
+
+
+def _render_all(renderer: Renderer, docs: list[Document], where: dict[str, str],
+                pages: list[tuple[str, str]]) -> dict[str, Any]:
+    def href(target: str) -> str:
+        return f"{where.get(target, 'contents.xhtml')}#{target}"
+
+    first_chapter = next((d.name for d in docs if d.part == "chapter"), "contents.xhtml")
+    return {d.name: pagelist.parse(renderer.epub_document(
+        d.part, href, d.title, d.body_type, pages=pages, landmarks_start=first_chapter, **d.context))
+        for d in docs}
+
+
+def _metadata(book: Book, epub: eb.EpubBook) -> None:
+    meta = book.meta
+    epub.set_identifier(meta.identifier)
+    epub.set_title(meta.title)
+    epub.set_language(meta.language)
+    for n, author in enumerate(meta.authors):
+        epub.add_author(author, uid=f"creator{n}")
+    for name, value in (("publisher", meta.publisher), ("rights", meta.rights),
+                        ("description", meta.description), ("date", meta.date.isoformat())):
+        if value:
+            epub.add_metadata("DC", name, value)
+    for subject in meta.subjects:
+        epub.add_metadata("DC", "subject", subject)
+    epub.add_metadata("DC", "source", f"{meta.identifier}#pdf")
+    properties = [
+        ("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+        ("schema:accessModeSufficient", "textual"),
+        *(("schema:accessibilityFeature", f) for f in (
+            "tableOfContents", "readingOrder", "structuralNavigation", "pageNavigation",
+            "alternativeText", "displayTransformability")),
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+        ("pageBreakSource", f"{meta.identifier}#pdf"),
+    ]
+    for prop, value in properties:
+        epub.add_metadata(None, "meta", value, {"property": prop})
+
+
+def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cover_png: bytes) -> bytes:
+    """Build the EPUB bytes: documents, page markers, navigation, metadata, package."""
+    docs = documents(book)
+    trees = _render_all(renderer, docs, {}, [])
+    where = pagelist.ids_by_document(trees)
+    pages = [(b.label, f"{where[b.target]}#page-{b.label}") for b in breaks if b.target in where]
+    trees = _render_all(renderer, docs, where, pages)
+    placed = pagelist.place(trees, breaks)
+    assert [p for p, _ in placed] == [p for p, _ in pages]
+
+    epub = eb.EpubBook()
+    _metadata(book, epub)
+    epub.set_cover("images/cover.png", cover_png, create_page=False)
+    style = book.output.style_dir
+    for name in ("book.css", "epub.css"):
+        epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css",
+                            urls.read_project_file(book.root, style / name)))
+    for n, font in enumerate(sorted((style / "fonts").glob("*.*tf"))):
+        epub.add_item(_Item(f"font{n}", f"fonts/{font.name}", FONT_TYPES[font.suffix],
+                            urls.read_project_file(book.root, font)))
+    spine: list[Any] = []
+    for n, doc in enumerate(docs):
+        properties = ["nav"] if doc.part == "toc" else []
+        item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml",
+                     pagelist.serialize(trees[doc.name]).encode(), properties)
+        epub.add_item(item)
+        spine.append(item)
+    epub.spine = spine
+    epub.toc = _ncx_toc(book, where)
+    epub.add_item(eb.EpubNcx())
+    epub.guide = [{"type": "cover", "href": "text/cover.xhtml", "title": "Cover"},
+                  {"type": "toc", "href": "text/contents.xhtml", "title": "Contents"},
+                  {"type": "text", "href": f"text/{docs[next(i for i, d in enumerate(docs) if d.part == 'chapter')].name}",
+                   "title": "Begin reading"}]
+    out = io.BytesIO()
+    eb.write_epub(out, epub, {"raise_exceptions": True, "mtime": book.meta.modified, "epub3_landmark": False,
+                              "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
+    return rezip(out.getvalue(), book.meta.modified)
+
+
+def _ncx_toc(book: Book, where: dict[str, str]) -> list[Any]:
+    def link(target: str, title: str) -> eb.Link:
+        return eb.Link(f"text/{where[target]}#{target}", title, target)
+
+    toc: list[Any] = [link(s.id, s.title) for s in book.front if s.id in where]
+    for chapter in book.chapters:
+        toc.append((eb.Section(f"{chapter.number}. {chapter.title}", f"text/{chapter.id}.xhtml"),
+                    [link(p.id, p.title) for p in chapter.posts]))
+    toc += [link(s.id, s.title) for s in book.back if s.id in where]
+    return toc
+
+
+__all__ = ["FONTS", "build_epub", "documents"]

@@ -1,0 +1,173 @@
+"""PDF: lay out the book's HTML with WeasyPrint and write a tagged PDF.
+
+One :class:`FontConfiguration` serves every stylesheet and the layout; one
+URL fetcher (:class:`compiler.urls.ProjectFetcher`) serves every resource.
+After layout we read where each page begins in the text (for the EPUB's
+page-list) and which pages are front matter (for PDF page labels in roman
+numerals), then write the PDF with page labels, the document title shown in
+the window, and an identifier derived from the book's, so that two builds
+give the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pydyf
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+
+from compiler import urls
+from compiler.model import Book
+
+PRINT_STYLESHEETS = ("book.css", "print.css")
+
+
+@dataclass(frozen=True)
+class PageBreak:
+    """Where a PDF page begins in the text: before ``words`` words of element ``target``."""
+
+    label: str
+    target: str
+    words: int
+
+
+@dataclass
+class LaidOut:
+    """A laid-out PDF: its pages' labels, where they begin, and WeasyPrint's warnings."""
+
+    document: Any
+    labels: list[str]
+    breaks: list[PageBreak]
+    anchors: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+def roman(number: int) -> str:
+    """Lower-case roman numerals, as CSS ``lower-roman`` prints them."""
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        count, number = divmod(number, value)
+        out += letters * count
+    return out
+
+
+def stylesheets(book: Book, fetcher: urls.ProjectFetcher, fonts: FontConfiguration) -> list[weasyprint.CSS]:
+    """The print stylesheets, read through the project fetcher."""
+    style = book.output.style_dir
+    names = (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")
+    return [weasyprint.CSS(string=urls.read_project_file(book.root, style / name).decode(),
+                           base_url=(style / name).as_uri(), url_fetcher=fetcher, font_config=fonts)
+            for name in names]
+
+
+def _walk(box: Any, owner: str | None) -> Iterator[tuple[str | None, Any]]:
+    element = getattr(box, "element", None)
+    if element is not None and getattr(box, "element_tag", None) and not box.is_for_root_element:
+        ident = element.get("id")
+        if ident and getattr(box, "style", None) is not None:
+            owner = ident
+    if hasattr(box, "text") and isinstance(getattr(box, "text", None), str):
+        yield owner, box
+    for child in getattr(box, "children", ()) or ():
+        yield from _walk(child, owner)
+
+
+def page_starts(document: Any, labels: list[str]) -> tuple[list[PageBreak], dict[str, int]]:
+    """For each page, the element whose text begins it and how many of its words came before."""
+    seen: dict[str, int] = {}
+    breaks: list[PageBreak] = []
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        first: tuple[str, int] | None = None
+        for owner, box in _walk(page._page_box, None):
+            if owner is None or not box.text.strip():
+                continue
+            if first is None:
+                first = (owner, seen.get(owner, 0))
+            seen[owner] = seen.get(owner, 0) + len(box.text.split())
+        if first is not None:
+            breaks.append(PageBreak(labels[index], first[0], first[1]))
+        for anchor in page.anchors:
+            anchors.setdefault(anchor, index)
+    return breaks, anchors
+
+
+def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher) -> LaidOut:
+    """Lay out the book; collect WeasyPrint's warnings instead of printing them."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    previous = logger.propagate
+    logger.propagate = False
+    try:
+        fonts = FontConfiguration()
+        document = weasyprint.HTML(string=html, base_url=book.output.style_dir.as_uri() + "/",
+                                   url_fetcher=fetcher).render(
+            stylesheets=stylesheets(book, fetcher, fonts), font_config=fonts, pdf_variant="pdf/ua-1")
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = previous
+    anchors = {a: i for i, page in reversed(list(enumerate(document.pages))) for a in page.anchors}
+    first_body = anchors.get(f"chapter-{book.chapters[0].id}", 0) if book.chapters else 0
+    labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(len(document.pages))]
+    breaks, anchors = page_starts(document, labels)
+    return LaidOut(document, labels, breaks, anchors, handler.records)
+
+
+def _finisher(book: Book, first_body: int) -> Any:
+    def finish(document: Any, pdf: pydyf.PDF) -> None:
+        nums = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
+        if first_body:
+            nums.extend([first_body, pydyf.Dictionary({"S": "/D", "St": 1})])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": nums})
+        pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"DisplayDocTitle": "true"})
+        pdf.catalog["PageMode"] = "/UseOutlines"
+        pdf.info["Creator"] = pydyf.String(f"compiler (WeasyPrint {weasyprint.__version__})")
+    return finish
+
+
+def write(book: Book, laid_out: LaidOut) -> bytes:
+    """Write the laid-out book as PDF bytes, byte-reproducibly."""
+    first_body = laid_out.labels.index("1") if "1" in laid_out.labels else 0
+    identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
+    return laid_out.document.write_pdf(
+        finisher=_finisher(book, first_body), pdf_variant="pdf/ua-1", pdf_identifier=identifier)
+
+
+def render_pdf(book: Book, html: str, fetcher: urls.ProjectFetcher) -> tuple[bytes, LaidOut]:
+    laid_out = lay_out(book, html, fetcher)
+    return write(book, laid_out), laid_out
+
+
+def page_image(pdf: bytes, page: int, height_px: int, path: Path | None = None) -> bytes:
+    """Rasterise one page of a PDF to PNG bytes (used for the EPUB cover)."""
+    import io
+
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        pdf_page = document[page]
+        scale = height_px / pdf_page.get_height()
+        image = pdf_page.render(scale=scale).to_pil()
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
