@@ -57,7 +57,9 @@ def excerpt_prefix(text: str) -> str | None:
     folded = fold(text)
     if not _EXCERPT_END.search(folded):
         return None
-    return _EXCERPT_END.sub("", folded).strip()
+    while _EXCERPT_END.search(folded):
+        folded = _EXCERPT_END.sub("", folded).strip()
+    return folded
 
 
 def make_slug(title: str) -> str:
@@ -76,10 +78,16 @@ class _Cluster:
         return self.copies[0]
 
 
-def _order(copy: PostCopy) -> tuple[int, str, str, int, int]:
-    """Most complete first; ties broken by content, then by place: never by input order."""
-    text = copy.text
-    return (-len(body_key(text)), text, copy.seen.file, copy.seen.line, copy.seen.position)
+_TYPOGRAPHIC = frozenset("“”‘’–—…")
+
+
+def _order(copy: PostCopy) -> tuple[int, int, int, str, str, str, int, int]:
+    """Most complete first, then the most typographic (curly quotes, dashes), then the one that
+    keeps its trailing markers; ties broken by content, then by place: never by input order."""
+    text = copy.title + "\n" + copy.text
+    curly = sum(ch in _TYPOGRAPHIC for ch in text)
+    return (-len(body_key(copy.text)), -curly, -len(fold(copy.text)), text, copy.title, copy.seen.file, copy.seen.line,
+            copy.seen.position)
 
 
 def _match(cluster: _Cluster, copy: PostCopy, key: str) -> tuple[str, float] | None:

@@ -1,0 +1,154 @@
+"""Ingest: archive pages into post copies (headers, footers, paragraphs, structure, errors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from compiler.errors import CompilerError
+from compiler.ingest import parse_page, read_pages
+from compiler.ingest.headers import parse_footer, parse_header
+from compiler.ingest.pages import paragraphs
+from compiler.ingest.structure import structure
+from compiler.model import Block
+
+
+@pytest.mark.parametrize("line, tag", [
+    ("Posts tagged IOM", "IOM"),
+    ("Posts Tagged ‘Ministry of Justice’", "Ministry of Justice"),
+    ("Archive for the ‘NGOs’ Category", "NGOs"),
+    ("Archive for the 'Human Trafficking' Category", "Human Trafficking"),
+    ("Posts categorized Shelters", "Shelters"),
+    ("Tag Archives: Free2work", "Free2work"),
+    ("Category Archives: Reflections", "Reflections"),
+])
+def test_tag_and_category_headers(line: str, tag: str) -> None:
+    header = parse_header(line)
+    assert header is not None and header.tag == tag and header.date is None
+
+
+@pytest.mark.parametrize("line, start, end", [
+    ("Archive for February 6, 2012", dt.date(2012, 2, 6), dt.date(2012, 2, 6)),
+    ("Archive for February, 2012", dt.date(2012, 2, 1), dt.date(2012, 2, 29)),
+    ("Archive for February 2012", dt.date(2012, 2, 1), dt.date(2012, 2, 29)),
+    ("Archive for 2012", dt.date(2012, 1, 1), dt.date(2012, 12, 31)),
+    ("Daily Archives: 6 February 2012", dt.date(2012, 2, 6), dt.date(2012, 2, 6)),
+])
+def test_date_headers(line: str, start: dt.date, end: dt.date) -> None:
+    header = parse_header(line)
+    assert header is not None and header.tag is None
+    assert (header.date.start, header.date.end) == (start, end)
+
+
+@pytest.mark.parametrize("line", ["The Future of Freed Slaves", "Archive for nothing", "Posts tagged "])
+def test_not_headers(line: str) -> None:
+    assert parse_header(line) is None
+
+
+@pytest.mark.parametrize("line, count", [
+    ("Leave a comment »", 0), ("Comments (3) »", 3), ("Comments (12)", 12), ("Comments Off", 0),
+    ("5 Comments", 5), ("1 Comment »", 1), ("Comments Off on A Post", 0), ("Comments are closed.", 0),
+])
+def test_footers(line: str, count: int) -> None:
+    assert parse_footer(line) == count
+
+
+def test_text_is_not_a_footer() -> None:
+    assert parse_footer("Leave a comment if you agree with this.") is None
+
+
+def test_soft_wrapped_lines_are_joined_and_new_lines_start_paragraphs() -> None:
+    lines = ["First line of a paragraph that was", "broken inside a sentence.", "Next paragraph.", "",
+             "Third\u00a0paragraph  keeps  its spaces."]
+    assert paragraphs(lines) == ["First line of a paragraph that was broken inside a sentence.",
+                                 "Next paragraph.", "Third\u00a0paragraph  keeps  its spaces."]
+
+
+def test_seed_pages_have_sixteen_copies_and_two_soft_wraps(seed_copies) -> None:  # type: ignore[no-untyped-def]
+    assert len(seed_copies) == 16
+    texts = [t for c in seed_copies for t in c.paragraphs]
+    # The two soft wraps in the seeds (each post is on two pages) are joined with one space.
+    assert sum("neglect was often created and became generational" in t for t in texts) == 2
+    assert sum("got into trouble or ‘bad company’" in t for t in texts) == 2
+    assert not any(t.startswith(("created and became", "or ‘bad company")) for t in texts)
+
+
+def test_no_header_or_footer_text_in_posts(seed_copies) -> None:  # type: ignore[no-untyped-def]
+    for copy in seed_copies:
+        for text in copy.paragraphs:
+            assert parse_footer(text) is None, text
+            assert parse_header(text) is None, text
+            assert "»" not in text
+
+
+def test_structure_marks_heading_letter_and_signoff(seed_copies) -> None:  # type: ignore[no-untyped-def]
+    tip = next(c for c in seed_copies if c.title.startswith("Hope in Kazakhstan"))
+    assert Block("heading", "Trafficking in Persons Report 2011: Kazakhstan") in tip.blocks
+    letter = next(c for c in seed_copies if c.title.startswith("From a Discouraged"))
+    quote = next(b for b in letter.blocks if b.kind == "quote")
+    assert quote.children[0].text.startswith("Dear Friend")
+    assert quote.children[-1] == Block("signoff", lines=("Yours Truly,", "Aigerim, a Discouraged Abolitionist"))
+    freed = next(c for c in seed_copies if c.title.startswith("The Future of Freed"))
+    assert freed.blocks[-1] == Block("signoff", lines=("your fellow abolitionist",))
+    oil = next(c for c in seed_copies if c.title.startswith("Kazakhstan’s Oil"))
+    quote = next(b for b in oil.blocks if b.kind == "quote")
+    assert quote.children[0].text.startswith("“As you have all") and quote.children[-1].text.endswith("case)”")
+
+
+def test_structure_never_drops_or_reorders_text() -> None:
+    paras = ["Intro.", "“Opening a quote", "Middle", "closing it.”", "Short Heading Line Here", "Body text.",
+             "“Unclosed quote", "“Another opening”", "Yours truly,", "Somebody Someone"]
+    blocks = structure(paras)
+    assert tuple(t for b in blocks for t in b.texts()) == tuple(paras)
+
+
+def test_copy_dates_tags_comments(seed_copies) -> None:  # type: ignore[no-untyped-def]
+    freed = next(c for c in seed_copies if c.title.startswith("The Future of Freed"))
+    assert freed.date and freed.date.start == dt.date(2012, 2, 6) and freed.tags == ()
+    police = next(c for c in seed_copies if c.title.startswith("Former Kazakh Police"))
+    assert police.tags == ("IOM",) and police.comments == 2 and police.seen.line == 97
+
+
+@pytest.mark.parametrize("content, code, line", [
+    (b"", "E110", 1),
+    (b"\n\n   \n", "E110", 1),
+    (b"Just a title\n\nSome text.\n\nLeave a comment \xc2\xbb\n", "E111", 1),
+    (b"Posts tagged IOM\n\nLeave a comment \xc2\xbb\n", "E112", 3),
+    (b"Posts tagged IOM\n\nTitle\n\nText.\n", "E115", 3),
+    (b"Posts tagged IOM\n\nTitle\n\nLeave a comment \xc2\xbb\n", "E114", 3),
+    (b"Posts tagged IOM\n\nTitle\n\nText \x81\x8d here.\n\nLeave a comment\n", "E104", 5),
+    (b"Posts tagged IOM\n\nTitle\x00\n\nText.\n\nLeave a comment\n", "E103", 3),
+])
+def test_malformed_pages_name_file_and_line(tmp_path: Path, content: bytes, code: str, line: int) -> None:
+    page = tmp_path / "page.txt"
+    page.write_bytes(content)
+    with pytest.raises(CompilerError) as info:
+        read_pages([page], tmp_path)
+    diagnostic = info.value.diagnostics[0]
+    assert (diagnostic.code, diagnostic.file, diagnostic.line) == (code, "page.txt", line)
+    assert diagnostic.format().startswith(f"page.txt:{line}: {code} ")
+
+
+def test_all_bad_pages_are_reported_together(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"")
+    (tmp_path / "b.txt").write_bytes(b"no header\n")
+    with pytest.raises(CompilerError) as info:
+        read_pages([tmp_path / "a.txt", tmp_path / "b.txt"], tmp_path)
+    assert [d.file for d in info.value.diagnostics] == ["a.txt", "b.txt"]
+
+
+def test_windows_1252_bom_and_crlf_pages_read_the_same(tmp_path: Path, seed_pages: list[Path]) -> None:
+    text = seed_pages[0].read_text(encoding="utf-8")
+    expected = parse_page(text, "x")
+    variants = {
+        "cp1252.txt": text.encode("cp1252"),
+        "bom.txt": b"\xef\xbb\xbf" + text.encode("utf-8"),
+        "crlf.txt": text.replace("\n", "\r\n").encode("utf-8"),
+        "all.txt": text.replace("\n", "\r\n").encode("cp1252"),
+    }
+    for name, data in variants.items():
+        (tmp_path / name).write_bytes(data)
+        copies = read_pages([tmp_path / name], tmp_path)
+        assert [(c.title, c.paragraphs) for c in copies] == [(c.title, c.paragraphs) for c in expected], name
