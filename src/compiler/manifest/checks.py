@@ -138,7 +138,7 @@ class Checker:
                              "place each post in one chapter only")
                 else:
                     placed[post_id] = where
-            if not taken and isinstance(chapter.get("id"), str):
+            if not taken and isinstance(chapter.get("id"), str) and self._nothing_listed(chapter):
                 self.add("E222", f"chapter '{chapter['id']}' has no posts", ("chapters", c),
                          "add post ids, widen its rule, or remove the chapter")
             chapters[str(chapter.get("id"))] = [p for p, _ in taken]
@@ -147,6 +147,21 @@ class Checker:
                 self.add("E223" if strict else "W223", f"post '{post_id}' is in no chapter", ("chapters",),
                          "add it to a chapter, or leave it out on purpose", warning=not strict)
         return chapters
+
+    @staticmethod
+    def _nothing_listed(chapter: dict[str, Any]) -> bool:
+        """Empty on purpose (not because its entries were wrong, which is reported already)."""
+        if isinstance(chapter.get("posts"), list):
+            return not chapter["posts"]
+        rule = chapter.get("rule")
+        if not isinstance(rule, dict):
+            return False
+        pattern = rule.get("title_matches")
+        try:
+            re.compile(pattern) if isinstance(pattern, str) else None
+        except re.error:
+            return False
+        return not chapter.get("include")
 
     def chapter_posts(self, chapter: dict[str, Any], c: int, posts: Sequence[Post],
                       ids: Sequence[str]) -> list[tuple[str, tuple[Any, ...]]]:

@@ -68,7 +68,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
             out.marks[(*path, index)] = _pos(item)
             items.append(_build(loader, item, (*path, index), out))
         return items
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, OverflowError):
+        return node.value  # e.g. "2026-13-45": let the schema say what is wrong with it
 
 
 def load(text: str) -> Located:
@@ -82,9 +85,12 @@ def load(text: str) -> Located:
             out.data = _build(loader, node, (), out)
         return out
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # Where an open bracket or quote was never closed, the construct's start is the place to fix.
+        mark = exc.context_mark or exc.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            message += f" (noticed on line {exc.problem_mark.line + 1})"
         raise YAMLSyntaxError(message, line, column) from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxError(str(exc).splitlines()[0], 1, 1) from None
