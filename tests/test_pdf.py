@@ -1,0 +1,146 @@
+"""PDF: structure, fonts, metadata, outline, page numbers, fidelity, page sizes."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import copy_project, run_compiler, sentences, squash
+from pdftools import body_text, contents_entries, labels, page_texts
+
+SHIPPED_FONTS = {"EB-Garamond", "EB-Garamond-Italic", "EB-Garamond-Small-Caps", "Lato", "Lato-Bold",
+                 "Lato-Italic"}
+
+
+def test_pdf_is_written_by_the_build(built) -> None:  # type: ignore[no-untyped-def]
+    assert built["pdf"].name == "slavery-is-not-dead.pdf"
+    assert built["pdf"].read_bytes().startswith(b"%PDF-1.7")
+
+
+def test_only_shipped_fonts_all_embedded_and_subset(built) -> None:  # type: ignore[no-untyped-def]
+    out = subprocess.run(["pdffonts", str(built["pdf"])], capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines()[2:] if line.strip()]
+    assert rows
+    for row in rows:
+        name = row[0].split("+", 1)[1]
+        assert name in SHIPPED_FONTS, name
+        emb, sub = row[-5], row[-4]
+        assert (emb, sub) == ("yes", "yes"), row
+
+
+def test_pdfinfo_tagged_title_author_language(built) -> None:  # type: ignore[no-untyped-def]
+    info = subprocess.run(["pdfinfo", str(built["pdf"])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert re.search(r"^Title:\s+Slavery Is Not Dead$", info, re.M)
+    assert re.search(r"^Author:\s+An American teacher in Kazakhstan$", info, re.M)
+    assert re.search(r"^Keywords:\s+Human trafficking", info, re.M)
+    root = PdfReader(str(built["pdf"])).trailer["/Root"]
+    assert root["/Lang"] == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
+    assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"]) is True
+
+
+def test_outline_has_5_chapters_and_13_posts(built, book_model) -> None:  # type: ignore[no-untyped-def]
+    reader = PdfReader(str(built["pdf"]))
+    outline = reader.outline
+    chapters = []
+    for i, item in enumerate(outline):
+        if isinstance(item, list):
+            continue
+        children = outline[i + 1] if i + 1 < len(outline) and isinstance(outline[i + 1], list) else []
+        if children:
+            chapters.append((item.title, [c.title for c in children]))
+    assert [c for c, _ in chapters] == [c.title for c in book_model.chapters]
+    assert [squash(t) for _, posts in chapters for t in posts] == [squash(p.title) for p in book_model.posts]
+
+
+def test_contents_page_numbers_are_where_titles_start(built, book_model) -> None:  # type: ignore[no-untyped-def]
+    pdf = built["pdf"]
+    page_labels = labels(pdf)
+    texts = [squash(t) for t in page_texts(pdf)]
+    titles = [p.title for p in book_model.posts] + [s.title for s in book_model.back]
+    printed = contents_entries(pdf, titles)
+    for title, label in printed.items():
+        assert label != "0", "target-counter rendered 0"
+        index = page_labels.index(label)
+        assert squash(title) in texts[index], (title, label)
+        assert not texts[index - 1].endswith(squash(title)), (title, label)
+    # and the link behind each entry goes to that page
+    reader = PdfReader(str(pdf))
+    names = {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
+    for post in book_model.posts:
+        assert page_labels[names[post.id]] == printed[post.title]
+
+
+def test_page_labels_roman_then_arabic(built) -> None:  # type: ignore[no-untyped-def]
+    page_labels = labels(built["pdf"])
+    first_arabic = next(i for i, label in enumerate(page_labels) if label.isdigit())
+    assert first_arabic > 4
+    assert all(re.fullmatch(r"[ivxlc]+", label) for label in page_labels[:first_arabic])
+    assert page_labels[first_arabic:] == [str(n) for n in range(1, len(page_labels) - first_arabic + 1)]
+    assert page_labels[:3] == ["i", "ii", "iii"]
+
+
+def test_printed_folios_match_page_labels(built) -> None:  # type: ignore[no-untyped-def]
+    page_labels = labels(built["pdf"])
+    texts = page_texts(built["pdf"])
+    checked = 0
+    for label, text in zip(page_labels, texts):
+        lines = [line.strip() for line in text.split("\n") if line.strip()]
+        if re.search(r"\.{5,}", text) or not lines:
+            continue  # contents pages print other pages' numbers
+        numbers = [line for line in lines if re.fullmatch(r"[0-9]+|[ivxlc]+", line)]
+        if numbers:
+            assert numbers == [label], (label, numbers)
+            checked += 1
+    assert checked > len(page_labels) // 2
+
+
+def test_fidelity_every_sentence_in_the_pdf(built, book_model) -> None:  # type: ignore[no-untyped-def]
+    from compiler.render import typo
+
+    # PDF text extraction cannot tell a line-end hyphen from a hyphenation point, nor keep
+    # spaces exactly: compare with hyphens and white space removed, every other character kept.
+    def letters(text: str) -> str:
+        return re.sub(r"[\s\u00a0\u2010-]+", "", text)
+
+    text = letters(body_text(built["pdf"], labels(built["pdf"])))
+    for post in book_model.posts:
+        for paragraph in post.paragraphs:
+            for sentence in sentences(squash(typo(paragraph))):
+                assert letters(sentence) in text, (post.id, sentence)
+
+
+def test_no_weasyprint_warnings(built) -> None:  # type: ignore[no-untyped-def]
+    report = json.loads(built["report"].read_text())
+    assert report["warnings"] == []
+    assert "warning" not in built["stderr"].read_text().lower()
+
+
+@pytest.mark.parametrize("size, width, height", [("Letter", 612, 792), ("6x9in", 432, 648)])
+def test_other_page_sizes(tmp_path: Path, size: str, width: int, height: int, book_model) -> None:  # type: ignore[no-untyped-def]
+    project = copy_project(tmp_path)
+    result = run_compiler("book.yaml", "--page-size", size, "--format", "pdf", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr.lower()
+    pdf = project / "out" / "slavery-is-not-dead.pdf"
+    reader = PdfReader(str(pdf))
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (width, height)
+    report = json.loads((project / "out" / "report.json").read_text())
+    assert report["warnings"] == []
+    printed = contents_entries(pdf, [p.title for p in book_model.posts])
+    page_labels = labels(pdf)
+    texts = [squash(t) for t in page_texts(pdf)]
+    for title, label in printed.items():
+        assert squash(title) in texts[page_labels.index(label)]
+
+
+def test_a4_page_size(built) -> None:  # type: ignore[no-untyped-def]
+    reader = PdfReader(str(built["pdf"]))
+    assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages} == {(595, 842)}
