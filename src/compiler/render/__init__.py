@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
-
 from compiler import __version__
 from compiler.model import Book, DateSpan
 
@@ -31,16 +29,18 @@ SECTION_ROLES = {"dedication": "doc-dedication", "epigraph": "doc-epigraph", "fo
                  "about-the-authors": "doc-appendix", "sources": "doc-appendix", "notes": "doc-endnotes"}
 _NUMBERS = ("Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen Fourteen "
             "Fifteen Sixteen Seventeen Eighteen Nineteen Twenty").split()
-_SPACES = re.compile(r"[ \u00a0]{2,}")
+_SPACES = re.compile(r"[ \u00a0]+")
 _INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 def typo(text: str) -> str:
-    """Typesetting clean-up of post text: one space between sentences, no invisible controls.
+    """Typesetting clean-up of post text: plain single spaces, no invisible controls.
 
-    The model keeps the text exactly; only its rendering folds a run of
-    spaces (typed as ".  " or ".\u00a0 ") into one, and drops zero-width and
-    bidi control characters that would otherwise hide text.
+    The model keeps the text exactly; only its rendering folds each run of
+    spaces and no-break spaces (the blog's editor typed ".\u00a0 " between
+    sentences and "in\u00a0Kazakhstan" at random) into one ordinary space, so
+    justified lines space evenly, and drops zero-width and bidi control
+    characters that would otherwise hide or reorder text.
     """
     return _SPACES.sub(" ", _INVISIBLE.sub("", text))
 
@@ -94,11 +94,3 @@ class Renderer:
         return self.render("epub.xhtml", part=part, href=href, doc_title=title, body_type=body_type,
                            **context)
 
-
-def safe(html: str) -> Markup:
-    """Mark already-escaped HTML (from markdown-it) as safe for templates."""
-    return Markup(html)
-
-
-def context_of(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(mapping)
