@@ -45,13 +45,13 @@ def contents_entries(pdf: Path, titles: list[str]) -> dict[str, str]:
     start = next(i for i, t in enumerate(texts) if t.lstrip().startswith("Contents"))
     toc = ""
     for i in range(start, len(texts)):
-        if i > start and not re.search(r"\.{5,}", texts[i]):
+        if i > start and not re.search(r"(?:\. ?){5,}", texts[i]):
             break
         toc += "\n".join(line for line in texts[i].split("\n") if line.strip() != page_labels[i]) + "\n"
     toc = squash(toc)
     found = {}
     for title in titles:
-        pattern = re.escape(squash(title)).replace(r"\ ", r"\s*") + r"\s*\.*\s*([0-9]+|[ivxlc]+)\b"
+        pattern = re.escape(squash(title)).replace(r"\ ", r"\s*") + r"\s*(?:\.\s*)*([0-9]+|[ivxlc]+)\b"
         match = re.search(pattern, toc, re.I)
         assert match, f"{title!r} not in the contents: {toc[:2000]}"
         found[title] = match[1]

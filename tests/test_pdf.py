@@ -92,7 +92,7 @@ def test_printed_folios_match_page_labels(built) -> None:  # type: ignore[no-unt
     checked = 0
     for label, text in zip(page_labels, texts):
         lines = [line.strip() for line in text.split("\n") if line.strip()]
-        if re.search(r"\.{5,}", text) or not lines:
+        if re.search(r"(?:\. ?){5,}", text) or not lines:
             continue  # contents pages print other pages' numbers
         numbers = [line for line in lines if re.fullmatch(r"[0-9]+|[ivxlc]+", line)]
         if numbers:
