@@ -9,6 +9,7 @@ all outputs were produced and verified.
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,10 +20,11 @@ import weasyprint
 from compiler import pdf, urls
 from compiler.epub import build_epub
 from compiler.errors import CompilerError, Diagnostic, Exit
-from compiler.manifest import load_manifest
+from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited
+from compiler.manifest import Validated, load_manifest
 from compiler.model import Book
 from compiler.model.assemble import assemble
-from compiler.redact import redact
+from compiler.redact import redact, redact_text, redact_value
 from compiler.render import Renderer
 from compiler.report import dedup_report, dedup_summary, to_json
 from compiler.verify import scan_outputs
@@ -39,6 +41,14 @@ class BuildOptions:
     use_cache: bool = True
     jobs: int = 0
     quiet: bool = False
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+
+def trace(stage: str) -> None:
+    """With COMPILER_TRACE=1, say which stage starts (the kill test uses it)."""
+    if os.environ.get("COMPILER_TRACE") == "1":
+        print(f"stage: {stage}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -66,32 +76,36 @@ def render_book(book: Book) -> Built:
     """Render every output of the book in memory."""
     renderer = Renderer(book, weasyprint.__version__)
     fetcher = urls.ProjectFetcher(book.root)
+    trace("render-pdf")
     pdf_bytes, laid_out = pdf.render_pdf(book, renderer.print_html(), fetcher)
     files: dict[str, bytes] = {}
     name = book.output.basename
     if "pdf" in book.output.formats:
         files[f"{name}.pdf"] = pdf_bytes
     if "epub" in book.output.formats:
+        trace("render-epub")
         cover = pdf.page_image(pdf_bytes, 0, COVER_HEIGHT_PX)
         files[f"{name}.epub"] = build_epub(book, renderer, laid_out.breaks, cover)
     return Built(book, files, len(laid_out.labels), laid_out.warnings)
 
 
-def report(book: Book, built: Built, copies: int, posts: Any, merges: Any) -> bytes:
+def report(book: Book, built: Built, validated: Validated) -> bytes:
+    """The build report, from the redacted model: no redacted term can reach it."""
     data = {
         "book": {"title": book.meta.title, "identifier": book.meta.identifier,
                  "chapters": [{"id": c.id, "title": c.title, "posts": [p.id for p in c.posts]}
                               for c in book.chapters]},
-        "dedup": dedup_report(copies, posts, merges),
+        "dedup": dedup_report(validated.copies, validated.posts, validated.merges),
         "outputs": {n: {"bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in built.files.items()},
         "pdf_pages": built.pages,
         "warnings": built.warnings,
     }
-    return to_json(data)
+    return to_json(redact_value(data, lambda text: redact_text(text, book.redactions)))
 
 
 def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
     """Validate, render, verify and write the book; return the written paths."""
+    trace("validate")
     validated = load_manifest(manifest, strict=options.strict)
     for warning in validated.warnings:
         print(warning.format(), file=sys.stderr)
@@ -99,51 +113,20 @@ def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
     if not urls.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
-    built = render_book(book)
-    # Redacted posts never reach the report: it is built from the redacted model.
-    posts = book.posts
-    ids = {p.id for p in posts}
-    merges = [m for m in validated.merges if m.post in ids or True]
-    built.files["report.json"] = report(book, built, validated.copies, posts, merges)
+    with limited(options.timeout_s, options.memory_mb):
+        built = render_book(book)
+    built.files["report.json"] = report(book, built, validated)
+    trace("verify")
     scan_outputs(book, built.files)
     out = book.output.directory
     urls.remove_stale_temporaries(out)
-    written: dict[str, Path] = {}
-    with _all_or_nothing(out, built.files) as targets:
-        written.update(targets)
+    written = urls.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
     if not options.quiet:
-        print(dedup_summary(validated.copies, validated.posts, validated.merges), file=sys.stderr)
+        summary = dedup_summary(validated.copies, validated.posts, validated.merges)
+        print(redact_text(summary, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
         for name, path in written.items():
             extra = f" ({built.pages} pages)" if name.endswith(".pdf") else ""
             print(f"wrote {urls.display_path(path)}{extra}", file=sys.stderr)
     return written
-
-
-class _all_or_nothing:  # noqa: N801 - used as a context manager
-    """Write every file to a temporary beside its target, then move them all into place."""
-
-    def __init__(self, out: Path, files: dict[str, bytes]) -> None:
-        self.out, self.files = out, files
-        self.temps: dict[Path, Path] = {}
-
-    def __enter__(self) -> dict[str, Path]:
-        import os
-        import tempfile
-
-        self.out.mkdir(parents=True, exist_ok=True)
-        for name, data in self.files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.out)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            self.temps[self.out / name] = Path(tmp)
-        for target, tmp in self.temps.items():
-            os.replace(tmp, target)
-        return {t.name: t for t in self.temps}
-
-    def __exit__(self, *exc: object) -> None:
-        for tmp in self.temps.values():
-            tmp.unlink(missing_ok=True)

@@ -33,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, help="override output.dir")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
     build.add_argument("--jobs", type=int, default=0, help="processes for rendering (0: one per core)")
+    build.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+                       help="stop rendering after this long (default 600; 0: no limit)")
+    build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+                       help="stop rendering beyond this much memory (default 4096; 0: no limit)")
     build.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
     build.add_argument("--quiet", action="store_true", help="print only problems")
     check = sub.add_parser("check", help="validate the manifest and summarise the book, without rendering")
@@ -97,7 +101,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for chapter in book.chapters:
         words = sum(p.words for p in chapter.posts)
         total += words
-        print(f"  {chapter.number}. {chapter.title}: {len(chapter.posts)} posts, {words:,} words")
+        posts = f"{len(chapter.posts)} post{'s' if len(chapter.posts) != 1 else ''}"
+        print(f"  {chapter.number}. {chapter.title}: {posts}, {words:,} words")
     print(f"total: {total:,} words, about {max(1, round(total / per_page))} pages of text on "
           f"{book.output.page_size}")
     return Exit.OK
@@ -107,7 +112,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from compiler.build import BuildOptions, build
 
     options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
-                           out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet)
+                           out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet,
+                           timeout_s=args.timeout, memory_mb=args.memory_limit)
     build(args.manifest, options)
     return Exit.OK
 

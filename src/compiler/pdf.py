@@ -21,8 +21,10 @@ from typing import Any
 import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError
 
 from compiler import urls
+from compiler.errors import CompilerError, Diagnostic
 from compiler.model import Book
 
 PRINT_STYLESHEETS = ("book.css", "print.css")
@@ -151,8 +153,13 @@ def write(book: Book, laid_out: LaidOut) -> bytes:
 
 
 def render_pdf(book: Book, html: str, fetcher: urls.ProjectFetcher) -> tuple[bytes, LaidOut]:
-    laid_out = lay_out(book, html, fetcher)
-    return write(book, laid_out), laid_out
+    """Lay out and write the PDF; a resource the fetcher refuses is an input error."""
+    try:
+        laid_out = lay_out(book, html, fetcher)
+        return write(book, laid_out), laid_out
+    except FatalURLFetchingError as exc:
+        raise CompilerError(Diagnostic("E106", str(exc), "render",
+                                       hint="use only files inside the project")) from None
 
 
 def page_image(pdf: bytes, page: int, height_px: int, path: Path | None = None) -> bytes:

@@ -7,11 +7,10 @@ fetcher that refuses everything but project files and ``data:`` URLs.
 
 from __future__ import annotations
 
-import contextlib
 import glob as _glob
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -90,28 +89,35 @@ def read_project_file(root: Path, path: Path) -> bytes:
     return read_bytes(path)
 
 
-@contextlib.contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it into place.
+def write_all(out: Path, files: dict[str, bytes], on_step: Callable[[str], None] | None = None) -> dict[str, Path]:
+    """Write every file to a temporary beside its target, then move each into place.
 
-    The temporary file lives in the same directory so that ``os.replace`` is
-    atomic. On any failure it is removed and ``path`` is left as it was.
+    Nothing replaces a previous output until every new one is completely on
+    disk (written, flushed and fsynced); a kill at any point leaves each
+    output either the old or the new complete file, and the next build
+    removes the temporaries (:func:`remove_stale_temporaries`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    out.mkdir(parents=True, exist_ok=True)
+    temps: dict[Path, Path] = {}
     try:
-        yield tmp
-        os.replace(tmp, path)
+        for name, data in files.items():
+            if on_step:
+                on_step(name)
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
+            temps[out / name] = Path(tmp)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o644)
+        if on_step:
+            on_step("(replace)")
+        for target, tmp in temps.items():
+            os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    with atomic_target(path) as tmp:
-        tmp.write_bytes(data)
+        for tmp in temps.values():
+            tmp.unlink(missing_ok=True)
+    return {target.name: target for target in temps}
 
 
 def remove_stale_temporaries(directory: Path) -> None:

@@ -26,8 +26,9 @@ from compiler.model.types import (
     Block, Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
 )
 
+# Raw HTML in Markdown shows as text; images are off (nothing is fetched for editorial text).
 _MD = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": True}).enable(
-    ["replacements", "smartquotes"])
+    ["replacements", "smartquotes"]).disable("image")
 _H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
 SECTION_TITLES = {
