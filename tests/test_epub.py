@@ -135,6 +135,7 @@ def test_metadata_and_accessibility(built) -> None:  # type: ignore[no-untyped-d
     assert opf.find(".//dc:title", NS).text == "Slavery Is Not Dead"
     assert opf.find(".//dc:language", NS).text == "en"
     assert opf.find(".//dc:identifier", NS).text.startswith("urn:uuid:")
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"  # DAISY Ace requires it
 
 
 def test_each_post_is_a_section_with_epub_type(built, book_model) -> None:  # type: ignore[no-untyped-def]

@@ -252,14 +252,14 @@ def test_leak_aborts_build_with_exit_3_and_keeps_previous_outputs(tmp_path: Path
     project = copy_project(tmp_path)
     first = run_compiler("book.yaml", "--format", "epub", cwd=project)
     assert first.returncode == 0, first.stderr
-    before = {p.name: p.read_bytes() for p in (project / "out").iterdir()}
+    before = {p.name: p.read_bytes() for p in (project / "out").iterdir() if p.is_file()}
     # A redaction the model cannot apply to the cover image: the font's own name is in the EPUB.
     manifest = project / "book.yaml"
     manifest.write_text(manifest.read_text() + "  - term: Garamond\n    replacement: G.\n")
     result = run_compiler("book.yaml", "--format", "epub", cwd=project)
     assert result.returncode == 3, result.stderr
     assert "E301" in result.stderr and "Garamond" not in result.stderr
-    assert {p.name: p.read_bytes() for p in (project / "out").iterdir()} == before
+    assert {p.name: p.read_bytes() for p in (project / "out").iterdir() if p.is_file()} == before
 
 
 @pytest.mark.parametrize("content, code", [
@@ -290,7 +290,7 @@ def test_time_and_memory_limits_fail_cleanly(tmp_path: Path) -> None:
 
 
 def _digests(out: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()}
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
 
 
 def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:

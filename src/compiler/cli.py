@@ -109,6 +109,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    # The no-op check first, before the heavy imports: an unchanged book costs a few hashes.
+    from compiler import cache
+
+    cache_options = {"strict": args.strict, "formats": list(args.formats or ()), "page_size": args.page_size,
+                     "out": str(args.out.resolve()) if args.out else ""}
+    if not args.no_cache and (outputs := cache.up_to_date(args.manifest, cache_options)) is not None:
+        if not args.quiet:
+            print(f"up to date: {', '.join(p.name for p in outputs)} (inputs unchanged; --no-cache rebuilds)",
+                  file=sys.stderr)
+        return Exit.OK
     from compiler.build import BuildOptions, build
 
     options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,

@@ -25,18 +25,9 @@ from weasyprint.urls import FatalURLFetchingError
 
 from compiler import urls
 from compiler.errors import CompilerError, Diagnostic
-from compiler.model import Book
+from compiler.model import Book, PageBreak
+from compiler.render import PRINT_STYLESHEETS
 
-PRINT_STYLESHEETS = ("book.css", "print.css")
-
-
-@dataclass(frozen=True)
-class PageBreak:
-    """Where a PDF page begins in the text: before ``words`` words of element ``target``."""
-
-    label: str
-    target: str
-    words: int
 
 
 @dataclass
@@ -69,13 +60,17 @@ def roman(number: int) -> str:
     return out
 
 
+def stylesheet_paths(book: Book) -> list[Path]:
+    """The print stylesheets, in cascade order."""
+    style = book.output.style_dir
+    return [style / name for name in (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")]
+
+
 def stylesheets(book: Book, fetcher: urls.ProjectFetcher, fonts: FontConfiguration) -> list[weasyprint.CSS]:
     """The print stylesheets, read through the project fetcher."""
-    style = book.output.style_dir
-    names = (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")
-    return [weasyprint.CSS(string=urls.read_project_file(book.root, style / name).decode(),
-                           base_url=(style / name).as_uri(), url_fetcher=fetcher, font_config=fonts)
-            for name in names]
+    return [weasyprint.CSS(string=urls.read_project_file(book.root, path).decode(),
+                           base_url=path.as_uri(), url_fetcher=fetcher, font_config=fonts)
+            for path in stylesheet_paths(book)]
 
 
 def _walk(box: Any, owner: str | None) -> Iterator[tuple[str | None, Any]]:
@@ -90,11 +85,10 @@ def _walk(box: Any, owner: str | None) -> Iterator[tuple[str | None, Any]]:
         yield from _walk(child, owner)
 
 
-def page_starts(document: Any, labels: list[str]) -> tuple[list[PageBreak], dict[str, int]]:
+def page_starts(document: Any, labels: list[str]) -> list[PageBreak]:
     """For each page, the element whose text begins it and how many of its words came before."""
     seen: dict[str, int] = {}
     breaks: list[PageBreak] = []
-    anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         first: tuple[str, int] | None = None
         for owner, box in _walk(page._page_box, None):
@@ -105,12 +99,10 @@ def page_starts(document: Any, labels: list[str]) -> tuple[list[PageBreak], dict
             seen[owner] = seen.get(owner, 0) + len(box.text.split())
         if first is not None:
             breaks.append(PageBreak(labels[index], first[0], first[1]))
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, index)
-    return breaks, anchors
+    return breaks
 
 
-def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher) -> LaidOut:
+def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher, page_starts_too: bool = True) -> LaidOut:
     """Lay out the book; collect WeasyPrint's warnings instead of printing them."""
     handler = _Collect()
     logger = logging.getLogger("weasyprint")
@@ -128,7 +120,7 @@ def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher) -> LaidOut:
     anchors = {a: i for i, page in reversed(list(enumerate(document.pages))) for a in page.anchors}
     first_body = anchors.get(f"chapter-{book.chapters[0].id}", 0) if book.chapters else 0
     labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(len(document.pages))]
-    breaks, anchors = page_starts(document, labels)
+    breaks = page_starts(document, labels) if page_starts_too else []
     return LaidOut(document, labels, breaks, anchors, handler.records)
 
 
@@ -152,29 +144,13 @@ def write(book: Book, laid_out: LaidOut) -> bytes:
         finisher=_finisher(book, first_body), pdf_variant="pdf/ua-1", pdf_identifier=identifier)
 
 
-def render_pdf(book: Book, html: str, fetcher: urls.ProjectFetcher) -> tuple[bytes, LaidOut]:
-    """Lay out and write the PDF; a resource the fetcher refuses is an input error."""
+def render_pdf(book: Book, html: str, fetcher: urls.ProjectFetcher,
+               page_starts: bool = True) -> tuple[bytes, LaidOut]:
+    """Lay out and write the PDF (and, for the EPUB, where each page begins); a resource
+    the fetcher refuses is an input error."""
     try:
-        laid_out = lay_out(book, html, fetcher)
+        laid_out = lay_out(book, html, fetcher, page_starts)
         return write(book, laid_out), laid_out
     except FatalURLFetchingError as exc:
         raise CompilerError(Diagnostic("E106", str(exc), "render",
                                        hint="use only files inside the project")) from None
-
-
-def page_image(pdf: bytes, page: int, height_px: int, path: Path | None = None) -> bytes:
-    """Rasterise one page of a PDF to PNG bytes (used for the EPUB cover)."""
-    import io
-
-    import pypdfium2
-
-    document = pypdfium2.PdfDocument(pdf)
-    try:
-        pdf_page = document[page]
-        scale = height_px / pdf_page.get_height()
-        image = pdf_page.render(scale=scale).to_pil()
-    finally:
-        document.close()
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()

@@ -15,8 +15,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
-
 from compiler.errors import CompilerError, Diagnostic, Exit, display_path
 
 #: Largest input file read; a bigger one is refused before it is read.
@@ -127,33 +125,47 @@ def remove_stale_temporaries(directory: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-class ProjectFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves only project files and ``data:`` URLs.
-
-    Every other scheme (http, https, ftp, ...) and every file outside the
-    project root is refused with a fatal error, so a hostile post can never
-    make the renderer read ``/etc/passwd`` or reach the network.
-    """
-
-    def __init__(self, root: Path, on_fetch: Callable[[str], None] | None = None) -> None:
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
-        self.root = root.resolve()
-        self.on_fetch = on_fetch
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        if self.on_fetch is not None:
-            self.on_fetch(url)
-        scheme = urlsplit(url).scheme.lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme != "file":
-            raise FatalURLFetchingError(f"refused to fetch {url}: only project files are allowed")
-        path = Path(url2pathname(unquote(urlsplit(url).path)))
-        if not inside(self.root, path) or not path.is_file():
-            raise FatalURLFetchingError(f"refused to fetch {url}: not a file in the project")
-        return URLFetcherResponse(url, body=path.read_bytes())
-
-
 def fatal(message: str, file: str = "", code: str = "E100") -> CompilerError:
     """Shorthand for a one-diagnostic input error."""
     return CompilerError(Diagnostic(code, message, file), Exit.INPUT)
+
+
+def _project_fetcher_class() -> type:
+    """Define the WeasyPrint fetcher on first use: importing WeasyPrint costs most of a second,
+    and builds that reuse a cached layout never need it."""
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    class ProjectFetcher(URLFetcher):
+        """A WeasyPrint URL fetcher that serves only project files and ``data:`` URLs.
+
+        Every other scheme (http, https, ftp, ...) and every file outside the
+        project root is refused with a fatal error, so a hostile post can never
+        make the renderer read ``/etc/passwd`` or reach the network.
+        """
+
+        def __init__(self, root: Path, on_fetch: Callable[[str], None] | None = None) -> None:
+            super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+            self.root = root.resolve()
+            self.on_fetch = on_fetch
+
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+            if self.on_fetch is not None:
+                self.on_fetch(url)
+            scheme = urlsplit(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise FatalURLFetchingError(f"refused to fetch {url}: only project files are allowed")
+            path = Path(url2pathname(unquote(urlsplit(url).path)))
+            if not inside(self.root, path) or not path.is_file():
+                raise FatalURLFetchingError(f"refused to fetch {url}: not a file in the project")
+            return URLFetcherResponse(url, body=path.read_bytes())
+
+    return ProjectFetcher
+
+
+def __getattr__(name: str) -> object:
+    if name == "ProjectFetcher":
+        globals()[name] = value = _project_fetcher_class()
+        return value
+    raise AttributeError(name)

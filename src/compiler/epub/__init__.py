@@ -18,8 +18,7 @@ from ebooklib import epub as eb
 from compiler import urls
 from compiler.epub import pagelist
 from compiler.epub.package import rezip
-from compiler.model import Book
-from compiler.pdf import PageBreak
+from compiler.model import Book, PageBreak
 from compiler.render import FONTS, Renderer
 
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
@@ -136,7 +135,7 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     out = io.BytesIO()
     eb.write_epub(out, epub, {"raise_exceptions": True, "mtime": book.meta.modified, "epub3_landmark": False,
                               "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
-    return rezip(out.getvalue(), book.meta.modified)
+    return rezip(out.getvalue(), book.meta.modified, book.meta.language)
 
 
 def _ncx_toc(book: Book, where: dict[str, str]) -> list[Any]:

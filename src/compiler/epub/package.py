@@ -23,12 +23,14 @@ def zip_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
     return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second - moment.second % 2)
 
 
-def rezip(data: bytes, moment: dt.datetime) -> bytes:
-    """Rewrite an EPUB zip deterministically."""
+def rezip(data: bytes, moment: dt.datetime, language: str) -> bytes:
+    """Rewrite an EPUB zip deterministically (and give the package document its language)."""
     stamp = zip_time(moment)
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         members = {name: source.read(name) for name in names}
+    opf = next(n for n in members if n.endswith(".opf"))
+    members[opf] = _package_language(members[opf], language)
     order = [n for n in FIRST if n in members] + sorted(n for n in members if n not in FIRST)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
@@ -42,6 +44,13 @@ def rezip(data: bytes, moment: dt.datetime) -> bytes:
     result = out.getvalue()
     check(result)
     return result
+
+
+def _package_language(opf: bytes, language: str) -> bytes:
+    """Add ``xml:lang`` to the OPF ``package`` element (ebooklib leaves it out; Ace requires it)."""
+    if b"xml:lang=" in opf.split(b">", 2)[1]:
+        return opf
+    return opf.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
 
 
 def check(data: bytes) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
-from compiler.pdf import PageBreak
+from compiler.model import PageBreak
 
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"

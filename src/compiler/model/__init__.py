@@ -13,6 +13,7 @@ from compiler.model.types import (
     Merge,
     Metadata,
     Output,
+    PageBreak,
     Post,
     PostCopy,
     Redaction,
@@ -21,5 +22,5 @@ from compiler.model.types import (
     count_words,
 )
 
-__all__ = ["Block", "Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "Post",
+__all__ = ["Block", "Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "PageBreak", "Post",
            "PostCopy", "Redaction", "Section", "Seen", "count_words"]

@@ -189,6 +189,19 @@ class Output:
 
 
 @dataclass(frozen=True, slots=True)
+class PageBreak:
+    """Where a PDF page begins in the text: before ``words`` words of element ``target``.
+
+    The PDF stage finds these in WeasyPrint's layout; the EPUB stage puts a
+    page marker there, so both editions share page numbers.
+    """
+
+    label: str
+    target: str
+    words: int
+
+
+@dataclass(frozen=True, slots=True)
 class Redaction:
     """A term that must not appear in any output, and what replaces it."""
 

@@ -18,6 +18,7 @@ from compiler import __version__
 from compiler.model import Book, DateSpan
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
+PRINT_STYLESHEETS = ("book.css", "print.css")  # then page-<size>.css
 SECTION_TYPES = {"dedication": "dedication", "epigraph": "epigraph", "foreword": "foreword",
                  "preface": "preface", "introduction": "introduction", "acknowledgements": "acknowledgments",
                  "afterword": "afterword", "appendix": "appendix", "notes": "endnotes",

@@ -1,0 +1,61 @@
+"""Benchmark: our PDF build against bare WeasyPrint on the very HTML our build hands it.
+
+The final HTML and the print stylesheets are written out, and ``weasyprint``
+renders them alone (same PDF/UA variant). The ratio of our full PDF build to
+that is our overhead. Prints a table, writes bench/results/weasyprint.json.
+Targets (issue #7): <= 1.15x on one core, < 1.0x with parallel chapters.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import PYTHON, measure, project_copy, save, table  # noqa: E402
+
+
+def export_html(project: Path) -> tuple[Path, list[Path]]:
+    """Write the HTML our build gives WeasyPrint into the style folder (so fonts resolve)."""
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.pdf import PRINT_STYLESHEETS
+    from compiler.redact import redact
+    from compiler.render import Renderer
+
+    book = assemble(load_manifest(project / "book.yaml"), redact)
+    html = Renderer(book, __import__("weasyprint").__version__).print_html()
+    target = book.output.style_dir / "bench-book.html"
+    target.write_text(html, encoding="utf-8")
+    sheets = [book.output.style_dir / n for n in (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")]
+    return target, sheets
+
+
+def main(runs: int = 5) -> dict[str, object]:
+    work = Path(tempfile.mkdtemp(prefix="bench-weasyprint-"))
+    project = project_copy(work / "project")
+    html, sheets = export_html(project)
+    weasyprint = str(Path(PYTHON).parent / "weasyprint")
+    out = project / "out"
+    cmd = [weasyprint, str(html), str(work / "bare.pdf"), "--pdf-variant", "pdf/ua-1"]
+    for sheet in sheets:
+        cmd += ["-s", str(sheet)]
+    bare = measure(cmd, project, runs)
+    ours = measure([PYTHON, "-m", "compiler", "book.yaml", "--format", "pdf", "--no-cache", "--quiet"],
+                   project, runs, before=lambda: shutil.rmtree(out, ignore_errors=True))
+    ratio = round(ours["median_s"] / bare["median_s"], 3)
+    print(table([["bare weasyprint", bare["median_s"], bare["min_s"], bare["max_s"]],
+                 ["ours (--format pdf)", ours["median_s"], ours["min_s"], ours["max_s"]],
+                 ["overhead ours / bare", ratio, "", ""]], ["render", "median s", "min", "max"]))
+    result = {"benchmark": "vs bare weasyprint", "bare": bare, "ours": ours, "ratio": ratio,
+              "target_one_core": 1.15, "target_parallel": 1.0}
+    save("weasyprint", result)
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)

@@ -1,0 +1,73 @@
+"""Shared helpers for the benchmarks: time whole processes, report medians, write JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+PYTHON = sys.executable
+
+
+def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
+    """Run one process; return its wall time (s) and peak resident memory (KiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(list(cmd), cwd=cwd, env={**os.environ, **(env or {})},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr}")
+    return elapsed, usage.ru_maxrss
+
+
+def stats(times: Sequence[float]) -> dict[str, float]:
+    return {"median_s": round(statistics.median(times), 3), "min_s": round(min(times), 3),
+            "max_s": round(max(times), 3), "runs": len(times)}
+
+
+def measure(cmd: Sequence[str], cwd: Path, runs: int, before: object = None,
+            env: dict[str, str] | None = None) -> dict[str, float]:
+    """Time ``runs`` runs of a command (calling ``before()`` ahead of each); medians and spread."""
+    times, peaks = [], []
+    for _ in range(runs):
+        if callable(before):
+            before()
+        elapsed, peak = run(cmd, cwd, env)
+        times.append(elapsed)
+        peaks.append(peak)
+    return {**stats(times), "peak_rss_mib": round(max(peaks) / 1024, 1)}
+
+
+def project_copy(target: Path) -> Path:
+    """A fresh copy of the project's inputs (manifest, sources, chapters, styles)."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for part in ("book.yaml", "sources", "chapters", "styles"):
+        src = ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, target / part)
+    return target
+
+
+def save(name: str, data: dict[str, object]) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2) + "\n")
+    return path
+
+
+def table(rows: Sequence[Sequence[object]], header: Sequence[str]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    lines = ["  ".join(str(h).rjust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(str(v).rjust(w) for v, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
