@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from common import PYTHON, measure, project_copy, save, table  # noqa: E402
 
-EDIT = "  - post: kazakhstans-oil-and-human-trafficking-issues\n    find: horrible case\n    replace: terrible case\n"
+EDIT = "  - post: kazakhstans-oil-and-human-trafficking-issues\n    find: horrible case\n    replace: {word} case\n"
+WORDS = ("terrible", "dreadful", "awful", "appalling", "shocking", "grim", "cruel", "vile", "grave")
 
 
 def main(runs: int = 5) -> dict[str, object]:
@@ -33,10 +34,10 @@ def main(runs: int = 5) -> dict[str, object]:
     noop = measure(build, project, runs)
     state = {"n": 0}
 
-    def edit() -> None:  # alternate the edit in and out, so each run sees a one-word change
+    def edit() -> None:  # a new word each run: never a layout the cache has seen
+        word = WORDS[state["n"] % len(WORDS)]
         state["n"] += 1
-        manifest.write_text(original.replace("corrections:\n", "corrections:\n" + EDIT, 1)
-                            if state["n"] % 2 else original)
+        manifest.write_text(original.replace("corrections:\n", "corrections:\n" + EDIT.format(word=word), 1))
 
     one_edit = measure(build, project, runs, before=edit)
     manifest.write_text(original)
