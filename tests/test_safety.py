@@ -330,3 +330,16 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
 
 def _new_names() -> set[str]:
     return {"slavery-is-not-dead.pdf", "slavery-is-not-dead.epub", "report.json"}
+
+
+def test_epubcheck_failure_stops_the_build_with_exit_4(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    first = run_compiler("book.yaml", "--format", "epub", cwd=project)
+    assert first.returncode == 0, first.stderr
+    before = {p.name: p.read_bytes() for p in (project / "out").iterdir() if p.is_file()}
+    template = project / "styles" / "templates" / "parts" / "titlepage.html"
+    template.write_text(template.read_text().replace("</section>", '<p id="twice">a</p><p id="twice">b</p>\n</section>'))
+    result = run_compiler("book.yaml", "--format", "epub", "--epubcheck", cwd=project)
+    assert result.returncode == 4, result.stderr
+    assert "E406 EPUBCheck error" in result.stderr and "Traceback" not in result.stderr
+    assert {p.name: p.read_bytes() for p in (project / "out").iterdir() if p.is_file()} == before

@@ -26,7 +26,7 @@ from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_text, redact_value
 from compiler.render import PRINT_STYLESHEETS, Renderer
 from compiler.report import dedup_report, dedup_summary, to_json
-from compiler.verify import scan_outputs
+from compiler.verify import epubcheck, scan_outputs
 
 COVER_HEIGHT_PX = 2400
 
@@ -42,6 +42,7 @@ class BuildOptions:
     quiet: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
+    epubcheck: bool = False
 
 
 _START = time.perf_counter()
@@ -49,7 +50,7 @@ _START = time.perf_counter()
 
 def cache_options(options: BuildOptions) -> dict[str, Any]:
     """The options that change what a build writes (the build stamp's key includes them)."""
-    return {"strict": options.strict, "formats": list(options.formats), "page_size": options.page_size,
+    return {"strict": options.strict, "epubcheck": options.epubcheck, "formats": list(options.formats), "page_size": options.page_size,
             "out": str(options.out.resolve()) if options.out else ""}
 
 
@@ -161,6 +162,10 @@ def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
     built.files["report.json"] = report(book, built, validated)
     trace("verify")
     scan_outputs(book, built.files)
+    if options.epubcheck:
+        for name, data in built.files.items():
+            if name.endswith(".epub"):
+                epubcheck(name, data)
     trace("write")
     out = book.output.directory
     urls.remove_stale_temporaries(out)

