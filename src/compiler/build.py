@@ -43,15 +43,10 @@ class BuildOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     epubcheck: bool = False
+    stamp_key: str = ""  # the inputs' hash taken when the build started (see compiler.cache)
 
 
 _START = time.perf_counter()
-
-
-def cache_options(options: BuildOptions) -> dict[str, Any]:
-    """The options that change what a build writes (the build stamp's key includes them)."""
-    return {"strict": options.strict, "epubcheck": options.epubcheck, "formats": list(options.formats), "page_size": options.page_size,
-            "out": str(options.out.resolve()) if options.out else ""}
 
 
 def trace(stage: str) -> None:
@@ -170,7 +165,8 @@ def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
     out = book.output.directory
     urls.remove_stale_temporaries(out)
     written = urls.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
-    cache.record(manifest, cache_options(options), built.files, out)
+    if options.stamp_key:
+        cache.record(options.stamp_key, built.files, out)
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)

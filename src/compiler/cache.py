@@ -110,9 +110,9 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def up_to_date(manifest: Path, options: dict[str, Any]) -> list[Path] | None:
-    """The outputs, if a previous build of exactly these inputs produced them and they are intact."""
-    found = build_key(manifest, options)
+def up_to_date(found: tuple[str, Path] | None) -> list[Path] | None:
+    """The outputs, if a previous build of exactly these inputs (``build_key``) produced them
+    and they are intact."""
     if found is None:
         return None
     key, out = found
@@ -131,13 +131,10 @@ def up_to_date(manifest: Path, options: dict[str, Any]) -> list[Path] | None:
     return paths
 
 
-def record(manifest: Path, options: dict[str, Any], files: dict[str, bytes], out: Path) -> None:
-    """Remember that these inputs gave these outputs."""
-    found = build_key(manifest, options)
-    if found is None:
-        return
+def record(key: str, files: dict[str, bytes], out: Path) -> None:
+    """Remember that the inputs hashed into ``key`` (when the build started) gave these outputs."""
     outputs = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    _write(out / ".cache" / STAMP, json.dumps({"key": found[0], "outputs": outputs}, indent=1).encode())
+    _write(out / ".cache" / STAMP, json.dumps({"key": key, "outputs": outputs}, indent=1).encode())
 
 
 def _write(path: Path, data: bytes) -> None:

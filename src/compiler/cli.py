@@ -114,9 +114,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     # The no-op check first, before the heavy imports: an unchanged book costs a few hashes.
     from compiler import cache
 
-    cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()), "page_size": args.page_size,
-                     "out": str(args.out.resolve()) if args.out else ""}
-    if not args.no_cache and (outputs := cache.up_to_date(args.manifest, cache_options)) is not None:
+    cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
+                     "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else ""}
+    stamp = cache.build_key(args.manifest, cache_options)
+    if not args.no_cache and (outputs := cache.up_to_date(stamp)) is not None:
         if not args.quiet:
             print(f"up to date: {', '.join(p.name for p in outputs)} (inputs unchanged; --no-cache rebuilds)",
                   file=sys.stderr)
@@ -125,7 +126,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                            out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet,
-                           timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck)
+                           timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
+                           stamp_key=stamp[0] if stamp else "")
     build(args.manifest, options)
     return Exit.OK
 
