@@ -15,7 +15,6 @@ import time
 from importlib import metadata
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from compiler import cache, urls
 from compiler.errors import CompilerError, Diagnostic, Exit

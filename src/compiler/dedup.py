@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import re
 import unicodedata
 from collections import defaultdict
@@ -103,17 +102,6 @@ def _strip_markers(key: bytes) -> bytes:
                 key, changed = key[: -len(word)], True
                 break
     return key
-
-
-def body_key(text: str) -> str:
-    """What two copies of one post share: their letters, without trailing continuation markers."""
-    return _strip_markers(_letters_and_curly(text)[0]).decode("utf-8")
-
-
-def excerpt_prefix(text: str) -> str | None:
-    """If the text is a truncated excerpt ("…", "[…]", "Continue reading →"), its key; else None."""
-    stripped = text.rstrip()
-    return body_key(text) if _EXCERPT_END.search(stripped, max(0, len(stripped) - 60)) else None
 
 
 def make_slug(title: str) -> str:
@@ -266,8 +254,3 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):
             merges.append(Merge(slug, seen, reason, similarity))  # type: ignore[arg-type]
     return posts, merges
-
-
-def fingerprint(post: Post) -> str:
-    """A content hash of a post, for caches and reports."""
-    return hashlib.sha256("\n\n".join((post.title, *post.paragraphs)).encode()).hexdigest()[:16]

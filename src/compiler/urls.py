@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from compiler.errors import CompilerError, Diagnostic, Exit, display_path
+from compiler.errors import CompilerError, Diagnostic, display_path
 
 #: Largest input file read; a bigger one is refused before it is read.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -123,11 +123,6 @@ def remove_stale_temporaries(directory: Path) -> None:
     if directory.is_dir():
         for stale in directory.glob(".*.tmp"):
             stale.unlink(missing_ok=True)
-
-
-def fatal(message: str, file: str = "", code: str = "E100") -> CompilerError:
-    """Shorthand for a one-diagnostic input error."""
-    return CompilerError(Diagnostic(code, message, file), Exit.INPUT)
 
 
 def _project_fetcher_class() -> type:
