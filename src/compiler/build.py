@@ -37,7 +37,6 @@ class BuildOptions:
     page_size: str | None = None
     out: Path | None = None
     use_cache: bool = True
-    jobs: int = 0
     quiet: bool = False
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB

@@ -32,7 +32,6 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--page-size", choices=["A4", "Letter", "6x9in"], help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
-    build.add_argument("--jobs", type=int, default=0, help="processes for rendering (0: one per core)")
     build.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
                        help="stop rendering after this long (default 600; 0: no limit)")
     build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
@@ -125,7 +124,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from compiler.build import BuildOptions, build
 
     options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
-                           out=args.out, use_cache=not args.no_cache, jobs=args.jobs, quiet=args.quiet,
+                           out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                            timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
                            stamp_key=stamp[0] if stamp else "")
     build(args.manifest, options)
