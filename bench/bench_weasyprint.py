@@ -22,7 +22,7 @@ def export_html(project: Path) -> tuple[Path, list[Path]]:
     """Write the HTML our build gives WeasyPrint into the style folder (so fonts resolve)."""
     from compiler.manifest import load_manifest
     from compiler.model.assemble import assemble
-    from compiler.pdf import PRINT_STYLESHEETS
+    from compiler.render import PRINT_STYLESHEETS
     from compiler.redact import redact
     from compiler.render import Renderer
 

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -300,7 +301,8 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
     manifest = project / "book.yaml"
     manifest.write_text(manifest.read_text().replace("Slavery Is Not Dead", "Slavery Is Not Dead Yet"))
     outcomes = []
-    for stage in ("render-pdf", "render-epub", "write slavery-is-not-dead.epub", "write report.json", "(replace)"):
+    for stage in ("render-pdf part front", "merge-pdf", "render-epub", "write slavery-is-not-dead.epub",
+                  "write report.json", "(replace)"):
         marker = f"stage: {stage}" if not stage.startswith(("write", "(")) else f"stage: write {stage.removeprefix('write ')}"
         process = subprocess.Popen([sys.executable, "-m", "compiler", "book.yaml"], cwd=project,
                                    env={**os.environ, "COMPILER_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
@@ -311,6 +313,7 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
                 break
         process.wait(timeout=120)
         outcomes.append(process.returncode)
+        assert _orphans(project) == [], stage  # the layout workers go with the build
         current = _digests(project / "out")
         leftovers = [p.name for p in (project / "out").iterdir() if p.name.endswith(".tmp")]
         for name, digest in current.items():
@@ -326,6 +329,23 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
     assert final.returncode == 0, final.stderr
     assert not [p for p in (project / "out").iterdir() if p.name.endswith(".tmp")]
     assert _digests(project / "out") != old
+
+
+def _orphans(project: Path, wait_s: float = 10) -> list[int]:
+    """Processes still running in the project folder (such as layout workers), after a short wait."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and Path(os.readlink(proc / "cwd")) == project and \
+                        (proc / "stat").read_text().split()[2] != "Z":
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
 
 
 def _new_names() -> set[str]:

@@ -13,8 +13,10 @@ import os
 import sys
 import time
 from importlib import metadata
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from compiler import cache, urls
 from compiler.errors import CompilerError, Diagnostic, Exit
@@ -41,6 +43,8 @@ class BuildOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     epubcheck: bool = False
+    jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core; 1: in this process
+    one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
     stamp_key: str = ""  # the inputs' hash taken when the build started (see compiler.cache)
 
 
@@ -65,6 +69,7 @@ class Built:
     files: dict[str, bytes]
     pages: int
     warnings: list[str]
+    scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
 
 
 def _override(book: Book, options: BuildOptions) -> Book:
@@ -91,7 +96,7 @@ def _layout(book: Book, html: str, want_breaks: bool,
         breaks = [PageBreak(*b) for b in facts["breaks"]]
         return data, facts["labels"], breaks, facts["warnings"], key
     trace("render-pdf")
-    from compiler import pdf  # imports WeasyPrint: only when a layout is needed
+    from compiler.pdf import layout as pdf  # imports WeasyPrint: only when a layout is needed
 
     data, laid_out = pdf.render_pdf(book, html, urls.ProjectFetcher(book.root), page_starts=want_breaks)
     cache.store_layout(book.output.directory, key, data, {
@@ -100,29 +105,71 @@ def _layout(book: Book, html: str, want_breaks: bool,
     return data, laid_out.labels, laid_out.breaks, laid_out.warnings, key
 
 
-def render_book(book: Book, use_cache: bool = True) -> Built:
+def in_parts(book: Book, options: BuildOptions) -> bool:
+    """Whether the PDF is laid out in parts: for every book of two chapters or more, on any machine
+    (the parts are chosen from the book alone, so the bytes never depend on the number of cores)."""
+    return not options.one_document and len(book.chapters) >= 2
+
+
+def _layout_parts(book: Book, renderer: Renderer, pool: Any, use_cache: bool,
+                  on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
+    from compiler.pdf.parts import PartRenderer
+
+    try:
+        laid = PartRenderer(book, renderer, pool, use_cache, trace, metadata.version("weasyprint")).lay_out_book(
+            on_front)
+    except Exception as exc:
+        if type(exc).__name__ == "FatalURLFetchingError":
+            raise CompilerError(Diagnostic("E106", str(exc), "render",
+                                           hint="use only files inside the project")) from None
+        raise
+    return laid.pdf, laid.labels, laid.breaks, laid.warnings
+
+
+def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
+    """The EPUB's cover: the PDF's first page as a PNG (cached by the PDF holding it)."""
+    from compiler.epub.cover import cover_png
+
+    return cache.memo(book.output.directory, "cover", hashlib.sha256(pdf).hexdigest() + f"-{COVER_HEIGHT_PX}",
+                      lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
+
+
+def render_book(book: Book, use_cache: bool = True, pool: Any = None) -> Built:
     """Render every output of the book in memory."""
     renderer = Renderer(book, metadata.version("weasyprint"))
     trace("render-html")
-    html = renderer.print_html()
     want_epub = "epub" in book.output.formats
-    pdf_bytes, labels, breaks, warnings, _key = _layout(book, html, want_epub, use_cache)
+    covers: list[bytes] = []
+    prepared: list[Any] = []
+
+    def on_front(pdf: bytes) -> None:  # while the other parts are laid out
+        if want_epub:
+            from compiler.epub import prepare
+
+            covers.append(_cover(book, pdf, use_cache))
+            prepared.append(prepare(book, renderer))
+
+    if pool is not None:
+        pdf_bytes, labels, breaks, warnings = _layout_parts(book, renderer, pool, use_cache, on_front)
+    else:
+        pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache)
+        on_front(pdf_bytes)
     trace("render-pdf done")
     files: dict[str, bytes] = {}
+    scanning: dict[str, Any] = {}
     name = book.output.basename
     if "pdf" in book.output.formats:
         files[f"{name}.pdf"] = pdf_bytes
+        if pool is not None and book.redactions:  # a worker scans the PDF while we make the EPUB
+            from compiler.leaks import scan_files
+
+            scanning[f"{name}.pdf"] = pool.submit(scan_files, {f"{name}.pdf": pdf_bytes}, book.redactions)
     if want_epub:
         from compiler.epub import build_epub
 
         trace("render-epub")
-        from compiler.epub.cover import cover_png
-
-        cover = cache.memo(book.output.directory, "cover",
-                           hashlib.sha256(pdf_bytes).hexdigest() + f"-{COVER_HEIGHT_PX}",
-                           lambda: cover_png(pdf_bytes, COVER_HEIGHT_PX), use_cache)
-        files[f"{name}.epub"] = build_epub(book, renderer, breaks, cover)
-    return Built(book, files, len(labels), warnings)
+        files[f"{name}.epub"] = build_epub(book, renderer, breaks, covers[0], prepared[0])
+    return Built(book, files, len(labels), warnings, scanning)
 
 
 def report(book: Book, built: Built, validated: Validated) -> bytes:
@@ -139,8 +186,21 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
     return to_json(redact_value(data, lambda text: redact_text(text, book.redactions)))
 
 
-def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
-    """Validate, render, verify and write the book; return the written paths."""
+def _load_libraries(book: Book, parts: bool) -> None:
+    """Import the libraries the outputs need before the memory limit applies: the limit is for
+    rendering (as in the worker processes), and a library that cannot be mapped in is no input error."""
+    import importlib
+
+    names = ["compiler.leaks"] + (["compiler.pdf.merge"] if parts else [])
+    if "epub" in book.output.formats:
+        names += ["compiler.epub", "compiler.epub.cover", "pypdfium2", "PIL.Image"]
+    for name in names:
+        importlib.import_module(name)
+
+
+def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
+    """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
+    the PDF's parts (see :mod:`compiler.pdf.pool`); without one, a pool is started when needed."""
     trace("validate")
     validated = load_manifest(manifest, strict=options.strict)
     for warning in validated.warnings:
@@ -150,11 +210,20 @@ def build(manifest: Path, options: BuildOptions) -> dict[str, Path]:
     if not urls.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
+    _load_libraries(book, in_parts(book, options))
     with limited(options.timeout_s, options.memory_mb):
-        built = render_book(book, options.use_cache)
+        if in_parts(book, options) and pool is not None:
+            built = render_book(book, options.use_cache, pool)
+        elif in_parts(book, options):
+            from compiler.pdf.pool import workers
+
+            with workers(options.jobs, options.memory_mb) as own:
+                built = render_book(book, options.use_cache, own)
+        else:
+            built = render_book(book, options.use_cache)
     built.files["report.json"] = report(book, built, validated)
     trace("verify")
-    scan_outputs(book, built.files)
+    scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
     if options.epubcheck:
         for name, data in built.files.items():
             if name.endswith(".epub"):

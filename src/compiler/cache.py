@@ -19,6 +19,7 @@ never changes an output.
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import json
@@ -36,6 +37,7 @@ LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "font
 _PACKAGE = Path(__file__).resolve().parent
 
 
+@functools.cache
 def _versions() -> list[str]:
     out = [sys.version]
     for name in LIBRARIES:
@@ -53,6 +55,7 @@ def _digest_files(h: Any, paths: Iterable[Path], root: Path) -> None:
             h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+@functools.cache
 def compiler_digest() -> str:
     """A hash of the compiler's own source (so editing the code invalidates caches)."""
     h = hashlib.sha256()
@@ -166,14 +169,15 @@ def load_layout(out: Path, key: str) -> tuple[bytes, dict[str, Any]] | None:
     return pdf, facts
 
 
-def store_layout(out: Path, key: str, pdf: bytes, facts: dict[str, Any]) -> None:
-    """Keep this layout (and only the latest few)."""
+def store_layout(out: Path, key: str, pdf: bytes, facts: dict[str, Any], keep: int = 4) -> None:
+    """Keep this layout (and only the latest ``keep`` of its kind: whole books, or parts)."""
     folder = out / ".cache" / "layout"
     facts = {**facts, "sha256": hashlib.sha256(pdf).hexdigest()}
     _write(folder / f"{key}.pdf", pdf)
     _write(folder / f"{key}.json", json.dumps(facts).encode())
-    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[4:]:
+    kind = "part-*.json" if key.startswith("part-") else "[!p]*.json"
+    entries = sorted(folder.glob(kind), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in entries[keep:]:
         old.unlink(missing_ok=True)
         old.with_suffix(".pdf").unlink(missing_ok=True)
 

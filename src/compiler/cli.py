@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from compiler import __version__
@@ -18,6 +19,16 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 
 COMMANDS = ("build", "check", "posts")
 WORDS_PER_PAGE = {"A4": 420, "Letter": 400, "6x9in": 300}
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of processes (0 or more), got {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop rendering after this long (default 600; 0: no limit)")
     build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
                        help="stop rendering beyond this much memory (default 4096; 0: no limit)")
+    build.add_argument("--jobs", type=_count, default=0, metavar="N",
+                       help="worker processes laying out the PDF's parts (default: one per core; 1: none)")
+    build.add_argument("--one-document", action="store_true",
+                       help="lay the PDF out as one document instead of in parts (slower; other bytes)")
     build.add_argument("--epubcheck", action="store_true",
                        help="validate the EPUB with EPUBCheck before replacing any output (needs Java)")
     build.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
@@ -114,20 +129,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     from compiler import cache
 
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
-                     "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else ""}
+                     "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
+                     "one_document": args.one_document}
     stamp = cache.build_key(args.manifest, cache_options)
     if not args.no_cache and (outputs := cache.up_to_date(stamp)) is not None:
         if not args.quiet:
             print(f"up to date: {', '.join(p.name for p in outputs)} (inputs unchanged; --no-cache rebuilds)",
                   file=sys.stderr)
         return Exit.OK
-    from compiler.build import BuildOptions, build
+    from compiler.pdf.pool import workers
 
-    options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
-                           out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
-                           timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
-                           stamp_key=stamp[0] if stamp else "")
-    build(args.manifest, options)
+    with workers(args.jobs, args.memory_limit) if not args.one_document else nullcontext() as pool:
+        from compiler.build import BuildOptions, build  # while the workers start
+
+        options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
+                               out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
+                               timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
+                               jobs=args.jobs, one_document=args.one_document,
+                               stamp_key=stamp[0] if stamp else "")
+        build(args.manifest, options, pool)
     return Exit.OK
 
 

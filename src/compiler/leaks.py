@@ -155,9 +155,12 @@ def scan_files(files: dict[str, bytes], redactions: tuple[Redaction, ...]) -> li
     return leaks
 
 
-def scan(book: Book, files: dict[str, bytes]) -> None:
-    """Raise with exit code 3 if any redacted term survives in any output."""
-    leaks = scan_files(files, book.redactions)
+def scan(book: Book, files: dict[str, bytes], scanned: dict[str, list[Leak]] | None = None) -> None:
+    """Raise with exit code 3 if any redacted term survives in any output (``scanned``: the leaks
+    of outputs scanned already)."""
+    scanned = scanned or {}
+    leaks = [leak for name, data in files.items()
+             for leak in (scanned[name] if name in scanned else scan_files({name: data}, book.redactions))]
     if leaks:
         diagnostics = [Diagnostic("E301", f"redacted term #{_index(book, leak.term)} found in "
                                   f"{_mask(leak.where, book)}", _mask(leak.output, book),

@@ -13,18 +13,20 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.model import Book
 
 
-def scan_outputs(book: Book, files: dict[str, bytes]) -> None:
-    """Raise (exit code 3) if any redacted term survives in any output."""
+def scan_outputs(book: Book, files: dict[str, bytes], scanned: dict[str, list[Any]] | None = None) -> None:
+    """Raise (exit code 3) if any redacted term survives in any output. ``scanned`` holds the
+    leaks already found in some outputs (scanned by a worker); the others are scanned here."""
     if not book.redactions:
         return
     from compiler.leaks import scan
 
-    scan(book, files)
+    scan(book, files, scanned or {})
 
 
 def epubcheck_jar() -> Path | None:

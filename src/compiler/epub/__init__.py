@@ -59,14 +59,14 @@ def documents(book: Book) -> list[Document]:
 
 
 def _render_all(renderer: Renderer, docs: list[Document], where: dict[str, str],
-                pages: list[tuple[str, str]]) -> dict[str, Any]:
+                pages: list[tuple[str, str]], only: str | None = None) -> dict[str, Any]:
     def href(target: str) -> str:
         return f"{where.get(target, 'contents.xhtml')}#{target}"
 
     first_chapter = next((d.name for d in docs if d.part == "chapter"), "contents.xhtml")
     return {d.name: pagelist.parse(renderer.epub_document(
         d.part, href, d.title, d.body_type, pages=pages, landmarks_start=first_chapter, **d.context))
-        for d in docs}
+        for d in docs if only in (None, d.name)}
 
 
 def _metadata(book: Book, epub: eb.EpubBook) -> None:
@@ -98,13 +98,31 @@ def _metadata(book: Book, epub: eb.EpubBook) -> None:
         epub.add_metadata(None, "meta", value, {"property": prop})
 
 
-def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cover_png: bytes) -> bytes:
-    """Build the EPUB bytes: documents, page markers, navigation, metadata, package."""
+@dataclass(frozen=True)
+class Prepared:
+    """The content documents, rendered and parsed before the PDF's page breaks are known."""
+
+    docs: list[Document]
+    where: dict[str, str]  # which document holds each id
+    trees: dict[str, Any]
+
+
+def prepare(book: Book, renderer: Renderer) -> Prepared:
+    """Render the content documents (the build does this while the PDF is being laid out)."""
     docs = documents(book)
-    trees = _render_all(renderer, docs, {}, [])
-    where = pagelist.ids_by_document(trees)
+    where = pagelist.ids_by_document(_render_all(renderer, docs, {}, []))
+    return Prepared(docs, where, _render_all(renderer, docs, where, []))
+
+
+def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cover_png: bytes,
+               prepared: Prepared | None = None) -> bytes:
+    """Build the EPUB bytes: documents, page markers, navigation, metadata, package.
+    ``prepared`` (used once: the markers go into its trees) saves rendering the documents here."""
+    prepared = prepared or prepare(book, renderer)
+    docs, where, trees = prepared.docs, prepared.where, dict(prepared.trees)
     pages = [(b.label, f"{where[b.target]}#page-{b.label}") for b in breaks if b.target in where]
-    trees = _render_all(renderer, docs, where, pages)
+    nav = next(d.name for d in docs if d.part == "toc")  # the only document that lists the pages
+    trees[nav] = _render_all(renderer, docs, where, pages, only=nav)[nav]
     placed = pagelist.place(trees, breaks)
     assert [p for p, _ in placed] == [p for p, _ in pages]
 
@@ -150,4 +168,4 @@ def _ncx_toc(book: Book, where: dict[str, str]) -> list[Any]:
     return toc
 
 
-__all__ = ["FONTS", "build_epub", "documents"]
+__all__ = ["FONTS", "Prepared", "build_epub", "documents", "prepare"]

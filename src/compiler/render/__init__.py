@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from compiler import __version__
 from compiler.model import Book, DateSpan
 
@@ -67,6 +69,34 @@ def spell(number: int) -> str:
     return _NUMBERS[number] if 0 <= number < len(_NUMBERS) else str(number)
 
 
+@dataclass(frozen=True)
+class Slice:
+    """Which part of the book a print document holds (the whole book by default).
+
+    ``first_page`` restarts the page counter on the document's first page;
+    ``toc_pages`` gives the contents their page labels as text, for a contents
+    laid out apart from the pages it lists.
+    """
+
+    front: bool = True
+    toc: bool = True
+    chapters: tuple[int, ...] | None = None  # chapter numbers; None: all of them
+    back: bool = True
+    first_page: int | None = None
+    toc_pages: Mapping[str, str] | None = field(default=None, hash=False)
+
+    def has_chapter(self, number: int) -> bool:
+        return self.chapters is None or number in self.chapters
+
+    def page_attr(self, target: str) -> Markup:
+        if self.toc_pages is None:
+            return Markup("")
+        return Markup(' data-page="{}"').format(self.toc_pages[target])
+
+
+WHOLE = Slice()
+
+
 class Renderer:
     """Renders the book's HTML from the templates in ``<style>/templates``."""
 
@@ -80,14 +110,14 @@ class Renderer:
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
-            section_types=SECTION_TYPES, section_roles=SECTION_ROLES)
+            section_types=SECTION_TYPES, section_roles=SECTION_ROLES, scope=WHOLE)
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
 
-    def print_html(self) -> str:
-        """The whole book as one HTML document, for WeasyPrint."""
-        return self.render("book.html", href=lambda target: f"#{target}")
+    def print_html(self, part: Slice = WHOLE) -> str:
+        """The book (or one slice of it) as one HTML document, for WeasyPrint."""
+        return self.render("book.html", href=lambda target: f"#{target}", scope=part)
 
     def epub_document(self, part: str, href: Callable[[str], str], title: str, body_type: str,
                       **context: Any) -> str:

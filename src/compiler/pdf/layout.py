@@ -26,6 +26,7 @@ from weasyprint.urls import FatalURLFetchingError
 from compiler import urls
 from compiler.errors import CompilerError, Diagnostic
 from compiler.model import Book, PageBreak
+from compiler.pdf import roman
 from compiler.render import PRINT_STYLESHEETS
 
 
@@ -50,27 +51,63 @@ class _Collect(logging.Handler):
         self.records.append(record.getMessage())
 
 
-def roman(number: int) -> str:
-    """Lower-case roman numerals, as CSS ``lower-roman`` prints them."""
-    out = ""
-    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
-                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
-        count, number = divmod(number, value)
-        out += letters * count
-    return out
-
-
-def stylesheet_paths(book: Book) -> list[Path]:
+def stylesheet_paths(style_dir: Path, page_size: str) -> list[Path]:
     """The print stylesheets, in cascade order."""
-    style = book.output.style_dir
-    return [style / name for name in (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")]
+    return [style_dir / name for name in (*PRINT_STYLESHEETS, f"page-{page_size}.css")]
 
 
-def stylesheets(book: Book, fetcher: urls.ProjectFetcher, fonts: FontConfiguration) -> list[weasyprint.CSS]:
+def stylesheets(root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
+                fonts: FontConfiguration) -> list[weasyprint.CSS]:
     """The print stylesheets, read through the project fetcher."""
-    return [weasyprint.CSS(string=urls.read_project_file(book.root, path).decode(),
+    return [weasyprint.CSS(string=urls.read_project_file(root, path).decode(),
                            base_url=path.as_uri(), url_fetcher=fetcher, font_config=fonts)
-            for path in stylesheet_paths(book)]
+            for path in stylesheet_paths(style_dir, page_size)]
+
+
+class collected_warnings:  # noqa: N801 - used as a context manager
+    """Collect WeasyPrint's warnings instead of printing them."""
+
+    def __enter__(self) -> list[str]:
+        self.handler = _Collect()
+        self.logger = logging.getLogger("weasyprint")
+        self.logger.addHandler(self.handler)
+        self.previous = self.logger.propagate
+        self.logger.propagate = False
+        return self.handler.records
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self.handler)
+        self.logger.propagate = self.previous
+
+
+_STYLES: dict[tuple[Path, Path, str, bytes], tuple[FontConfiguration, list[weasyprint.CSS]]] = {}
+
+
+def _styles(root: Path, style_dir: Path, page_size: str,
+            fetcher: urls.ProjectFetcher) -> tuple[FontConfiguration, list[weasyprint.CSS]]:
+    """One font configuration and the parsed stylesheets, kept for the next document this process
+    lays out with the same style files (a worker lays out several parts)."""
+    digest = hashlib.sha256()
+    for path in [*stylesheet_paths(style_dir, page_size), *sorted((style_dir / "fonts").glob("*.*tf"))]:
+        digest.update(path.name.encode() + b"\0" + urls.read_project_file(root, path))
+    key = (root, style_dir, page_size, digest.digest())
+    if key not in _STYLES:
+        _STYLES.clear()
+        fonts = FontConfiguration()
+        _STYLES[key] = fonts, stylesheets(root, style_dir, page_size, fetcher, fonts)
+    return _STYLES[key]
+
+
+def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher) -> Any:
+    """Lay out one print HTML document (a WeasyPrint ``Document``)."""
+    fonts, sheets = _styles(root, style_dir, page_size, fetcher)
+    return weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher).render(
+        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+
+
+def anchor_pages(document: Any) -> dict[str, int]:
+    """The index of the page where each anchor first occurs."""
+    return {a: i for i, page in reversed(list(enumerate(document.pages))) for a in page.anchors}
 
 
 def _walk(box: Any, owner: str | None) -> Iterator[tuple[str | None, Any]]:
@@ -87,8 +124,13 @@ def _walk(box: Any, owner: str | None) -> Iterator[tuple[str | None, Any]]:
 
 def page_starts(document: Any, labels: list[str]) -> list[PageBreak]:
     """For each page, the element whose text begins it and how many of its words came before."""
+    return [PageBreak(labels[index], target, words) for index, target, words in page_start_indices(document)]
+
+
+def page_start_indices(document: Any) -> list[tuple[int, str, int]]:
+    """(page index, element id, words of it before) for each page that begins with text."""
     seen: dict[str, int] = {}
-    breaks: list[PageBreak] = []
+    breaks: list[tuple[int, str, int]] = []
     for index, page in enumerate(document.pages):
         first: tuple[str, int] | None = None
         for owner, box in _walk(page._page_box, None):
@@ -98,30 +140,19 @@ def page_starts(document: Any, labels: list[str]) -> list[PageBreak]:
                 first = (owner, seen.get(owner, 0))
             seen[owner] = seen.get(owner, 0) + len(box.text.split())
         if first is not None:
-            breaks.append(PageBreak(labels[index], first[0], first[1]))
+            breaks.append((index, first[0], first[1]))
     return breaks
 
 
 def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher, page_starts_too: bool = True) -> LaidOut:
     """Lay out the book; collect WeasyPrint's warnings instead of printing them."""
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    previous = logger.propagate
-    logger.propagate = False
-    try:
-        fonts = FontConfiguration()
-        document = weasyprint.HTML(string=html, base_url=book.output.style_dir.as_uri() + "/",
-                                   url_fetcher=fetcher).render(
-            stylesheets=stylesheets(book, fetcher, fonts), font_config=fonts, pdf_variant="pdf/ua-1")
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = previous
-    anchors = {a: i for i, page in reversed(list(enumerate(document.pages))) for a in page.anchors}
+    with collected_warnings() as warnings:
+        document = render_html(html, book.root, book.output.style_dir, book.output.page_size, fetcher)
+    anchors = anchor_pages(document)
     first_body = anchors.get(f"chapter-{book.chapters[0].id}", 0) if book.chapters else 0
     labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(len(document.pages))]
     breaks = page_starts(document, labels) if page_starts_too else []
-    return LaidOut(document, labels, breaks, anchors, handler.records)
+    return LaidOut(document, labels, breaks, anchors, warnings)
 
 
 def _finisher(book: Book, first_body: int) -> Any:

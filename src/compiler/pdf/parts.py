@@ -1,0 +1,260 @@
+"""Parts: lay the book out in parts on several cores, and join them.
+
+The book is cut where a right-hand page begins anyway: the front matter
+(cover to foreword), groups of whole chapters (the last with the back
+matter), and the contents. Front matter is numbered in roman, so the body
+always starts at page 1. Each body group restarts the page counter from the
+page counts of the groups before it: taken from the part cache when that
+group was laid out before (keyed by its HTML), else estimated; a group laid
+out from a wrong guess is laid out again. The contents come last, with the
+page labels the other parts produced printed as text. Parts are laid out in
+``spawn`` worker processes (WeasyPrint's pages cannot be pickled, so workers
+return PDF bytes) and joined by :mod:`compiler.pdf.merge`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from compiler import cache, urls
+from compiler.model import Book, PageBreak
+from compiler.render import Renderer, Slice
+from compiler.pdf import roman
+
+WORDS_PER_GROUP = 30000
+WORDS_PER_PAGE = {"A4": 450, "Letter": 430, "6x9in": 250}  # a first guess only: a miss costs a re-layout
+OPENING_PAGES = 0.5  # a chapter's title block and introduction
+
+
+@dataclass(frozen=True)
+class PartJob:
+    """What a worker needs to lay out one part (picklable)."""
+
+    html: str
+    root: Path
+    style_dir: Path
+    page_size: str
+    identifier: bytes
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """One laid-out part, as a worker returns it."""
+
+    pdf: bytes
+    pages: int
+    anchors: dict[str, int]
+    starts: list[tuple[int, str, int]]
+    stand_ins: list[str]
+    warnings: list[str]
+    seconds: float = 0.0  # how long the worker took (for COMPILER_TRACE=time)
+
+
+def lay_out_part(job: PartJob) -> PartResult:
+    """Lay out and write one part (runs in a worker process)."""
+    from compiler.pdf import layout as pdf
+
+    began = time.perf_counter()
+    with pdf.collected_warnings() as warnings:
+        document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root))
+        anchors = pdf.anchor_pages(document)
+        wanted = {target for page in document.pages for kind, target, *_ in page.links if kind == "internal"}
+        stand_ins = sorted(wanted - set(anchors))
+        for name in stand_ins:  # targets in other parts: named here, joined by the merge
+            document.pages[-1].anchors[name] = (0, 0, 0, 0)
+        data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.identifier)
+    return PartResult(data, len(document.pages), anchors, pdf.page_start_indices(document), stand_ins,
+                      list(warnings), round(time.perf_counter() - began, 3))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The parts of one book: front matter and groups of chapters (the contents come later)."""
+
+    front: Slice
+    groups: list[Slice]
+
+
+@dataclass(frozen=True)
+class LaidOutBook:
+    """The joined PDF and its layout facts."""
+
+    pdf: bytes
+    labels: list[str]
+    breaks: list[PageBreak]
+    warnings: list[str]
+    front_pdf: bytes  # the front matter alone: its first page is the cover
+
+
+def _words(book: Book, numbers: tuple[int, ...]) -> int:
+    return sum(post.words for chapter in book.chapters if chapter.number in numbers for post in chapter.posts)
+
+
+def plan(book: Book) -> Plan:
+    """Front matter, then groups of whole chapters balanced by words (the last with the back matter).
+
+    The number of groups depends on the book alone (two, or one per
+    ``WORDS_PER_GROUP`` words), never on the machine, so every machine lays
+    out the same parts and writes the same bytes.
+    """
+    numbers = [chapter.number for chapter in book.chapters]
+    count = max(1, min(len(numbers), max(2, round(_words(book, tuple(numbers)) / WORDS_PER_GROUP))))
+    total = max(1, _words(book, tuple(numbers)))
+    groups: list[Slice] = []
+    start = 0
+    for g in range(count):
+        end = start + 1
+        target = total * (g + 1) / count
+        while end < len(numbers) - (count - g - 1) and _words(book, tuple(numbers[:end + 1])) <= target:
+            end += 1
+        if g == count - 1:
+            end = len(numbers)
+        groups.append(Slice(front=False, toc=False, chapters=tuple(numbers[start:end]), back=g == count - 1))
+        start = end
+    return Plan(Slice(toc=False, chapters=(), back=False), groups)
+
+
+def _odd(pages: int) -> int:
+    """Pages taken, with the blank page that makes the next part start on a right-hand page."""
+    return pages + pages % 2
+
+
+class _Ready:
+    def __init__(self, result: PartResult) -> None:
+        self.value = result
+
+    def result(self) -> PartResult:
+        return self.value
+
+
+class _Pending:
+    def __init__(self, pending: Any, store: Callable[[PartResult], None]) -> None:
+        self.pending, self.store, self.value = pending, store, None
+
+    def result(self) -> PartResult:
+        if self.value is None:
+            self.value = self.pending.result()
+            self.store(self.value)
+        return self.value
+
+
+class PartRenderer:
+    """Lays out the parts of one book through an executor, with the part cache."""
+
+    def __init__(self, book: Book, renderer: Renderer, pool: Any, use_cache: bool,
+                 trace: Callable[[str], None], weasyprint_version: str) -> None:
+        self.book, self.renderer, self.pool, self.use_cache, self.trace = book, renderer, pool, use_cache, trace
+        self.out = book.output.directory
+        self.sheets = [book.output.style_dir / n for n in ("book.css", "print.css", f"page-{book.output.page_size}.css")]
+        self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
+        self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
+        self.relaid = 0
+        self.htmls: dict[Slice, str] = {}
+        self.creator = f"compiler (WeasyPrint {weasyprint_version})"
+
+    def html(self, part: Slice) -> str:
+        if part not in self.htmls:
+            self.htmls[part] = self.renderer.print_html(part)
+        return self.htmls[part]
+
+    def _key(self, html: str) -> str:
+        return "part-" + cache.layout_key(html, self.sheets, self.fonts, True)
+
+    def cached(self, part: Slice) -> PartResult | None:
+        """The part as laid out before, if the part cache holds its exact HTML."""
+        html = self.html(part)
+        hit = cache.load_layout(self.out, self._key(html)) if self.use_cache else None
+        if hit is None:
+            return None
+        data, facts = hit
+        return PartResult(data, facts["pages"], facts["anchors"], [tuple(s) for s in facts["starts"]],  # type: ignore[misc]
+                          facts["stand_ins"], facts["warnings"])
+
+    def submit(self, part: Slice) -> _Ready | _Pending:
+        """Start laying out one part on the pool (or take it from the part cache)."""
+        html = self.html(part)
+        key = self._key(html)
+        name = f"render-pdf part {'contents' if part.toc else 'front' if part.front else part.chapters}"
+        hit = self.cached(part)
+        if hit is not None:
+            self.trace(f"{name} (cached)")
+            return _Ready(hit)
+        self.trace(name)
+        job = PartJob(html, self.book.root, self.book.output.style_dir, self.book.output.page_size, self.identifier)
+
+        def store(r: PartResult) -> None:
+            self.trace(f"{name} done ({r.pages} pages in {r.seconds:.3f} s)")
+            cache.store_layout(self.out, key, r.pdf, {
+                "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,
+                "warnings": r.warnings}, keep=64)
+        return _Pending(self.pool.submit(lay_out_part, job), store)
+
+    def guess_starts(self, groups: list[Slice]) -> list[Slice]:
+        """Give each body group its first folio: known from cached earlier groups, else estimated."""
+        out = [groups[0]]
+        page = 1
+        per_page = WORDS_PER_PAGE.get(self.book.output.page_size, 400)
+        for previous, group in zip(groups, groups[1:]):
+            hit = self.cached(out[-1])
+            if hit:
+                page += _odd(hit.pages)
+            else:  # every chapter starts on a right-hand page, so each fills an even number of pages
+                page += sum(2 * math.ceil((OPENING_PAGES + _words(self.book, (n,)) / per_page) / 2)
+                            for n in previous.chapters or ())
+            out.append(replace(group, first_page=page))
+        return out
+
+    def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
+        """Lay out every part (on the pool's workers), then the contents, then join them.
+        ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page)."""
+        from compiler.pdf.merge import Piece, merge
+
+        parts = plan(self.book)
+        groups = self.guess_starts(parts.groups)
+        front_future = self.submit(parts.front)
+        futures = {i: self.submit(group) for i, group in reversed(list(enumerate(groups)))}
+        front = front_future.result()
+        on_front(front.pdf)
+        results = {i: futures[i].result() for i in range(len(groups))}
+        while True:  # a group laid out from a wrong first folio is laid out again
+            page, wrong = 1, None
+            for i, group in enumerate(groups):
+                if group.first_page not in (None, page):
+                    wrong = i
+                    break
+                page += _odd(results[i].pages)
+            if wrong is None:
+                break
+            self.relaid += 1
+            self.trace(f"render-pdf part {groups[wrong].chapters} again: it starts on page {page}")
+            groups[wrong] = replace(groups[wrong], first_page=page)
+            results[wrong] = self.submit(groups[wrong]).result()
+
+        labels_at: dict[str, str] = {a: roman(i + 1) for a, i in front.anchors.items()}
+        starts = [1]
+        for i in range(len(groups)):
+            labels_at.update({a: str(starts[i] + n) for a, n in results[i].anchors.items()})
+            starts.append(starts[i] + _odd(results[i].pages))
+        toc_start = _odd(front.pages) + 1
+        contents = self.submit(Slice(front=False, chapters=(), back=False, first_page=toc_start,
+                                     toc_pages=labels_at)).result()
+        first_body = _odd(front.pages) + _odd(contents.pages)
+        ordered = [(front, True), (contents, True)] + [(results[i], i < len(groups) - 1) for i in range(len(groups))]
+        pieces, offsets, offset = [], [], 0
+        for result, pad in ordered:
+            pieces.append(Piece(result.pdf, frozenset(result.stand_ins), pad and result.pages % 2 == 1))
+            offsets.append(offset)
+            offset += _odd(result.pages) if pad else result.pages
+        labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(offset)]
+        self.trace("merge-pdf")
+        data = merge(pieces, first_body, self.creator)
+        breaks = [PageBreak(labels[base + index], target, words)
+                  for (result, _), base in zip(ordered, offsets) for index, target, words in result.starts]
+        warnings = [w for result, _ in ordered for w in result.warnings]
+        return LaidOutBook(data, labels, breaks, warnings, front.pdf)

@@ -1,0 +1,94 @@
+"""Pool: the worker processes that lay out the PDF's parts.
+
+Workers are started with ``spawn`` (WeasyPrint's pages cannot be pickled, so
+workers return PDF bytes) as early as the command line knows it will build,
+so that they import WeasyPrint while the main process reads the input. Each
+worker applies the memory limit itself. With one job there are no workers:
+the parts are laid out in the main process, one after the other.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from compiler.errors import CompilerError, Diagnostic, Exit
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this worker when the build process dies (even by SIGKILL)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still stops workers
+        return
+    if os.getppid() != parent:  # the parent died before we asked
+        os._exit(1)
+
+
+def worker_init(memory_mb: int, parent: int) -> None:
+    """Start a worker: tie its life to the build's, import WeasyPrint before the first part
+    arrives, then apply the memory limit to what follows (the rendering), as the main process does."""
+    _die_with_parent(parent)
+    import compiler.pdf.layout  # noqa: F401
+
+    if memory_mb:
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
+
+
+class InProcess:
+    """A stand-in for a pool: runs each task in this process, when its result is asked for."""
+
+    class _Call:
+        def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
+            self.function, self.args = function, args
+
+        def result(self) -> Any:
+            return self.function(*self.args)
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> _Call:
+        return self._Call(function, args)
+
+
+def job_count(jobs: int) -> int:
+    """Worker processes for ``--jobs`` (0: one per core this process may use)."""
+    return jobs or len(os.sched_getaffinity(0))
+
+
+@contextmanager
+def workers(jobs: int, memory_mb: int) -> Iterator[Any]:
+    """A started pool of ``job_count(jobs)`` workers (or :class:`InProcess`); stopped on the way out,
+    whether the build succeeded or not. A worker that dies (say, killed for memory) fails the
+    build with E404 instead of leaving it waiting."""
+    count = job_count(jobs)
+    if count < 2:
+        yield InProcess()
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=worker_init, initargs=(memory_mb, os.getpid()))
+    for _ in range(count):  # start every worker now (one is started per task waiting)
+        pool.submit(os.getpid)
+    try:
+        yield pool
+    except BrokenProcessPool:
+        raise CompilerError(Diagnostic("E407", "a worker process laying out the PDF stopped unexpectedly",
+                                       "build", hint="raise --memory-limit, or try --jobs 1"), Exit.OUTPUT) from None
+    finally:
+        processes = list(getattr(pool, "_processes", {}).values())  # no public way to stop them at once
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()

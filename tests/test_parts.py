@@ -1,0 +1,150 @@
+"""Laying the PDF out in parts on several cores, and joining them (compiler.pdf.parts / merge).
+
+The merged book must read exactly like the book laid out as one document:
+same pages, folios, running heads, contents numbers, outline, links and
+structure tree; its tagged structure must be whole; and its bytes must not
+depend on the number of cores or on which worker laid out which part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+
+from conftest import ROOT, copy_project, run_compiler
+from pdftools import page_texts
+
+PDF = "slavery-is-not-dead.pdf"
+
+
+@pytest.fixture(scope="module")
+def one_document(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = copy_project(tmp_path_factory.mktemp("one-document"))
+    result = run_compiler("book.yaml", "--one-document", "--format", "pdf", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return project / "out" / PDF
+
+
+def _facts(path: Path) -> dict[str, Any]:
+    """What a reader (or assistive technology) meets in a PDF, independent of object numbering."""
+    pdf = pikepdf.open(path)
+    index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    flat = pdf.Root.Names.Dests.Names
+    names = {str(flat[i]): index[flat[i + 1][0].objgen] for i in range(0, len(flat), 2)}
+    outline = []
+    with pdf.open_outline() as tree:
+        def walk(items: Any, depth: int) -> None:
+            for item in items:
+                outline.append((depth, item.title, index[item.destination[0].objgen]))
+                walk(item.children, depth + 1)
+        walk(tree.root, 0)
+    links = [[str(a.get("/Dest", "")) or str(a.A.URI) for a in page.obj.get("/Annots", [])] for page in pdf.pages]
+    tags: Counter[str] = Counter()
+    stack = list(pdf.Root.StructTreeRoot.K)
+    while stack:
+        element = stack.pop()
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            tags[str(element.S)] += 1
+            kids = element.get("/K", [])
+            stack.extend(kids if isinstance(kids, pikepdf.Array) else [kids])
+    labels = list(pdf.Root.PageLabels.Nums)
+    return {"pages": len(pdf.pages), "names": names, "outline": outline, "links": links, "tags": tags,
+            "labels": [int(labels[i]) for i in range(0, len(labels), 2)],
+            "lang": str(pdf.Root.Lang), "title": str(pdf.docinfo.Title)}
+
+
+def test_parts_read_exactly_like_one_document(built, one_document: Path) -> None:  # type: ignore[no-untyped-def]
+    parts = built["pdf"]
+    assert page_texts(parts) == page_texts(one_document)  # every page: text, folios, heads, contents numbers
+    layout = [subprocess.run(["pdftotext", "-layout", str(p), "-"], capture_output=True, text=True,
+                             check=True).stdout for p in (parts, one_document)]
+    assert layout[0] == layout[1]
+    assert _facts(parts) == _facts(one_document)
+
+
+def test_merged_structure_tree_is_whole(built, one_document: Path) -> None:  # type: ignore[no-untyped-def]
+    from compiler.pdf.merge import check_structure
+
+    for path in (built["pdf"], one_document):
+        check_structure(pikepdf.open(path))
+    pdf = pikepdf.open(built["pdf"])
+    root = pdf.Root.StructTreeRoot
+    assert len(root.K) == 1 and root.K[0].S == "/Document"
+    nums = root.ParentTree.Nums
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    assert keys == list(range(len(keys))) and int(root.ParentTreeNextKey) == len(keys)
+    pages = [int(p.obj.StructParents) for p in pdf.pages if "/StructParents" in p.obj]
+    annotations = [int(a.StructParent) for p in pdf.pages for a in p.obj.get("/Annots", [])]
+    assert sorted(pages + annotations) == keys  # every key used once, by one page or one link
+
+
+def test_check_structure_refuses_a_broken_tree(built) -> None:  # type: ignore[no-untyped-def]
+    from compiler.pdf.merge import MergeError, check_structure
+
+    pdf = pikepdf.open(built["pdf"])
+    pdf.pages[20].obj.StructParents = pdf.pages[21].obj.StructParents  # as a naive append leaves them
+    with pytest.raises(MergeError, match="page 21"):
+        check_structure(pdf)
+
+
+def test_bytes_do_not_depend_on_the_number_of_workers(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    project = copy_project(tmp_path / "one-job")
+    result = run_compiler("book.yaml", "--jobs", "1", "--no-cache", cwd=project)
+    assert result.returncode == 0, result.stderr
+    for name in (PDF, "slavery-is-not-dead.epub"):
+        assert (project / "out" / name).read_bytes() == (built["out"] / name).read_bytes(), name
+
+
+_PART_BYTES = """
+import hashlib, sys
+from pathlib import Path
+from compiler.manifest import load_manifest
+from compiler.model.assemble import assemble
+from compiler.redact import redact
+from compiler.render import Renderer, Slice
+from compiler.pdf.parts import PartJob, lay_out_part
+book = assemble(load_manifest(Path(sys.argv[1])), redact)
+renderer = Renderer(book, "test")
+parts = {"front": Slice(toc=False, chapters=(), back=False),
+         "first": Slice(front=False, toc=False, chapters=(1, 2), back=False)}
+for name in sys.argv[2:]:
+    job = PartJob(renderer.print_html(parts[name]), book.root, book.output.style_dir, "A4", b"0" * 32)
+    print(name, hashlib.sha256(lay_out_part(job).pdf).hexdigest())
+"""
+
+
+def test_a_part_has_the_same_bytes_whatever_its_worker_did_before(tmp_path: Path) -> None:
+    """A worker keeps its fonts and stylesheets for the next part; that must not change a part's bytes."""
+    def digests(*order: str) -> dict[str, str]:
+        out = subprocess.run([sys.executable, "-c", _PART_BYTES, str(ROOT / "book.yaml"), *order],
+                             capture_output=True, text=True, check=True).stdout
+        return dict(line.split() for line in out.splitlines())
+
+    alone = {**digests("front"), **digests("first")}
+    assert digests("first", "front") == alone == digests("front", "first")
+
+
+def test_a_wrong_first_folio_guess_is_laid_out_again(built, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second group's first folio is estimated on a cold build; a wrong estimate costs a second
+    layout of that group, never a wrong page number."""
+    from compiler import build
+    from compiler.pdf import parts
+    from compiler.pdf.pool import InProcess
+
+    project = copy_project(tmp_path / "guess")
+    monkeypatch.setitem(parts.WORDS_PER_PAGE, "A4", 40)  # ten times too many pages
+    seen: list[str] = []
+    monkeypatch.setattr(build, "trace", seen.append)
+    options = build.BuildOptions(use_cache=False, quiet=True, formats=("pdf",))
+    build.build(project / "book.yaml", options, InProcess())
+    assert any("again: it starts on page 13" in s for s in seen), seen
+    assert hashlib.sha256((project / "out" / PDF).read_bytes()).digest() == \
+        hashlib.sha256(built["pdf"].read_bytes()).digest()
