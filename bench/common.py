@@ -8,6 +8,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,17 +18,50 @@ RESULTS = Path(__file__).resolve().parent / "results"
 PYTHON = sys.executable
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (KiB), from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class _Sampler(threading.Thread):
+    """Samples the memory of a process tree every 50 ms: the peak of all its processes together
+    (a build's layout workers run beside it)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.05):
+            self.peak = max(self.peak, _tree_rss_kib(self.pid))
+
+
 def run(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
-    """Run one process; return its wall time (s) and peak resident memory (KiB)."""
+    """Run one process; return its wall time (s) and the peak resident memory (KiB) of it and
+    its child processes together."""
     start = time.perf_counter()
     process = subprocess.Popen(list(cmd), cwd=cwd, env={**os.environ, **(env or {})},
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sampler = _Sampler(process.pid)
+    sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
+    sampler.done.set()
+    sampler.join()
     stderr = process.stderr.read().decode() if process.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{stderr}")
-    return elapsed, usage.ru_maxrss
+    return elapsed, max(usage.ru_maxrss, sampler.peak)
 
 
 def stats(times: Sequence[float]) -> dict[str, float]:

@@ -137,14 +137,15 @@ def test_a_wrong_first_folio_guess_is_laid_out_again(built, tmp_path: Path,  # t
     layout of that group, never a wrong page number."""
     from compiler import build
     from compiler.pdf import parts
-    from compiler.pdf.pool import InProcess
+    from compiler.pdf.pool import workers
 
     project = copy_project(tmp_path / "guess")
     monkeypatch.setitem(parts.WORDS_PER_PAGE, "A4", 40)  # ten times too many pages
     seen: list[str] = []
     monkeypatch.setattr(build, "trace", seen.append)
-    options = build.BuildOptions(use_cache=False, quiet=True, formats=("pdf",))
-    build.build(project / "book.yaml", options, InProcess())
-    assert any("again: it starts on page 13" in s for s in seen), seen
+    options = build.BuildOptions(use_cache=False, quiet=True, formats=("pdf",), jobs=2)
+    with workers(2, 0) as pool:
+        build.build(project / "book.yaml", options, pool)
+    assert "render-pdf parts (3, 4, 5) again: a first folio was guessed wrong" in seen, seen
     assert hashlib.sha256((project / "out" / PDF).read_bytes()).digest() == \
         hashlib.sha256(built["pdf"].read_bytes()).digest()

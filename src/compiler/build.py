@@ -111,13 +111,13 @@ def in_parts(book: Book, options: BuildOptions) -> bool:
     return not options.one_document and len(book.chapters) >= 2
 
 
-def _layout_parts(book: Book, renderer: Renderer, pool: Any, use_cache: bool,
+def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
                   on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
     from compiler.pdf.parts import PartRenderer
 
     try:
-        laid = PartRenderer(book, renderer, pool, use_cache, trace, metadata.version("weasyprint")).lay_out_book(
-            on_front)
+        laid = PartRenderer(book, renderer, pool, jobs, use_cache, trace,
+                            metadata.version("weasyprint")).lay_out_book(on_front)
     except Exception as exc:
         if type(exc).__name__ == "FatalURLFetchingError":
             raise CompilerError(Diagnostic("E106", str(exc), "render",
@@ -134,7 +134,7 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool = True, pool: Any = None) -> Built:
+def render_book(book: Book, use_cache: bool = True, pool: Any = None, jobs: int = 1) -> Built:
     """Render every output of the book in memory."""
     renderer = Renderer(book, metadata.version("weasyprint"))
     trace("render-html")
@@ -150,7 +150,7 @@ def render_book(book: Book, use_cache: bool = True, pool: Any = None) -> Built:
             prepared.append(prepare(book, renderer))
 
     if pool is not None:
-        pdf_bytes, labels, breaks, warnings = _layout_parts(book, renderer, pool, use_cache, on_front)
+        pdf_bytes, labels, breaks, warnings = _layout_parts(book, renderer, pool, jobs, use_cache, on_front)
     else:
         pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache)
         on_front(pdf_bytes)
@@ -212,13 +212,14 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                                        str(book.output.directory)), Exit.INPUT)
     _load_libraries(book, in_parts(book, options))
     with limited(options.timeout_s, options.memory_mb):
-        if in_parts(book, options) and pool is not None:
-            built = render_book(book, options.use_cache, pool)
-        elif in_parts(book, options):
-            from compiler.pdf.pool import workers
+        from compiler.pdf.pool import job_count, workers
 
+        jobs = job_count(options.jobs)
+        if in_parts(book, options) and pool is not None:
+            built = render_book(book, options.use_cache, pool, jobs)
+        elif in_parts(book, options):
             with workers(options.jobs, options.memory_mb) as own:
-                built = render_book(book, options.use_cache, own)
+                built = render_book(book, options.use_cache, own, jobs)
         else:
             built = render_book(book, options.use_cache)
     built.files["report.json"] = report(book, built, validated)

@@ -182,6 +182,15 @@ def store_layout(out: Path, key: str, pdf: bytes, facts: dict[str, Any], keep: i
         old.with_suffix(".pdf").unlink(missing_ok=True)
 
 
+def load_json(out: Path, name: str) -> dict[str, Any] | None:
+    """A small cached fact file (such as the page counts of the last build), if readable."""
+    return _read_json(out / ".cache" / "layout" / name)
+
+
+def store_json(out: Path, name: str, data: dict[str, Any]) -> None:
+    _write(out / ".cache" / "layout" / name, json.dumps(data, sort_keys=True).encode())
+
+
 def memo(out: Path, kind: str, key: str, compute: Callable[[], bytes], use: bool = True) -> bytes:
     """Bytes computed from inputs hashed into ``key``: from the cache when present and intact."""
     path = out / ".cache" / kind / f"{key}.bin"

@@ -15,9 +15,12 @@ return PDF bytes) and joined by :mod:`compiler.pdf.merge`.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
+import re
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +33,8 @@ from compiler.pdf import roman
 WORDS_PER_GROUP = 30000
 WORDS_PER_PAGE = {"A4": 450, "Letter": 430, "6x9in": 250}  # a first guess only: a miss costs a re-layout
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
+FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
+_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ class _Pending:
 class PartRenderer:
     """Lays out the parts of one book through an executor, with the part cache."""
 
-    def __init__(self, book: Book, renderer: Renderer, pool: Any, use_cache: bool,
+    def __init__(self, book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
                  trace: Callable[[str], None], weasyprint_version: str) -> None:
         self.book, self.renderer, self.pool, self.use_cache, self.trace = book, renderer, pool, use_cache, trace
         self.out = book.output.directory
@@ -155,6 +160,9 @@ class PartRenderer:
         self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
         self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
         self.relaid = 0
+        self.front_given = False
+        self.jobs = jobs
+        self.history: dict[str, int] = (cache.load_json(self.out, "pages.json") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
         self.creator = f"compiler (WeasyPrint {weasyprint_version})"
 
@@ -195,20 +203,98 @@ class PartRenderer:
                 "warnings": r.warnings}, keep=64)
         return _Pending(self.pool.submit(lay_out_part, job), store)
 
-    def guess_starts(self, groups: list[Slice]) -> list[Slice]:
-        """Give each body group its first folio: known from cached earlier groups, else estimated."""
-        out = [groups[0]]
+    def _weight(self, part: Slice) -> float:
+        """Roughly how long a part takes to lay out, in words."""
+        sections = (self.book.front if part.front else ()) + (self.book.back if part.back else ())
+        return (_words(self.book, part.chapters or ()) + sum(len(_TAGS.sub(" ", s.html).split()) for s in sections)
+                + (FRONT_PAGES_WEIGHT if part.front else 0))
+
+    def _estimate(self, numbers: tuple[int, ...], words_per_page: float) -> int:
+        """Pages a group of chapters should fill: each chapter starts on a right-hand page, so each
+        fills an even number."""
+        return sum(2 * math.ceil((OPENING_PAGES + _words(self.book, (n,)) / words_per_page) / 2) for n in numbers)
+
+    def _words_per_page(self, groups: list[Slice], results: dict[int, PartResult]) -> float:
+        """Measured on the groups laid out so far in this build; else the page size's first guess."""
+        words = sum(_words(self.book, groups[i].chapters or ()) for i in results)
+        pages = sum(_odd(results[i].pages) - OPENING_PAGES * len(groups[i].chapters or ()) for i in results)
+        return words / pages if words and pages > 0 else WORDS_PER_PAGE.get(self.book.output.page_size, 400)
+
+    def _first_page(self, k: int, groups: list[Slice], results: dict[int, PartResult]) -> int | None:
+        """Group ``k``'s first folio: counted from the groups before it that are laid out, and for the
+        others their page count in the last build, else an estimate."""
+        if k == 0:
+            return None
+        per_page = self._words_per_page(groups, results)
         page = 1
-        per_page = WORDS_PER_PAGE.get(self.book.output.page_size, 400)
-        for previous, group in zip(groups, groups[1:]):
-            hit = self.cached(out[-1])
-            if hit:
-                page += _odd(hit.pages)
-            else:  # every chapter starts on a right-hand page, so each fills an even number of pages
-                page += sum(2 * math.ceil((OPENING_PAGES + _words(self.book, (n,)) / per_page) / 2)
-                            for n in previous.chapters or ())
-            out.append(replace(group, first_page=page))
-        return out
+        for i in range(k):
+            if i in results:
+                page += _odd(results[i].pages)
+            else:
+                page += self.history.get(str(groups[i].chapters)) or self._estimate(groups[i].chapters or (), per_page)
+        return page
+
+    def _lay_out_groups(self, front_part: Slice, groups: list[Slice],
+                        on_front: Callable[[bytes], object]) -> tuple[PartResult, dict[int, PartResult]]:
+        """Lay out the front matter and the groups in order, no more at a time than there are workers,
+        each group from the best guess of its first folio; then lay out again (all at once) every
+        group whose guess was wrong."""
+        results: dict[int, PartResult] = {}
+        running: dict[int, _Ready | _Pending] = {}  # in the order submitted
+        front: PartResult | None = None
+
+        def take(i: int) -> None:
+            nonlocal front
+            result = running.pop(i).result()
+            if i < 0:
+                front = result
+            else:
+                results[i] = result
+
+        def next_done() -> int:
+            """The part that finishes first (with no workers: the first submitted), after giving the
+            front matter to ``on_front`` while the workers are busy."""
+            if front is not None and not self.front_given:
+                self.front_given = True
+                on_front(front.pdf)
+            futures = {h.pending: i for i, h in running.items()
+                       if isinstance(h, _Pending) and isinstance(h.pending, Future)}
+            if futures:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                return min(futures[f] for f in done)
+            return next(iter(running))
+
+        # with workers, the heaviest first, so that they finish together; alone, in book order, so
+        # that every first folio is known (-1 is the front matter)
+        order = list(range(-1, len(groups)))
+        if self.jobs > 1:
+            order.sort(key=lambda i: -self._weight(front_part if i < 0 else groups[i]))
+        while order or running:
+            for i in [i for i, h in running.items() if isinstance(h, _Ready)]:
+                take(i)
+            if order and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
+                i = order.pop(0)
+                if i >= 0:
+                    groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
+                running[i] = self.submit(front_part if i < 0 else groups[i])
+            elif running:
+                take(next_done())
+        while True:  # pages of a group do not depend on its first folio: one round puts every group right
+            page, wrong = 1, []
+            for i, group in enumerate(groups):
+                if group.first_page not in (None, page):
+                    groups[i] = replace(group, first_page=page)
+                    wrong.append(i)
+                page += _odd(results[i].pages)
+            if not wrong:
+                break
+            self.relaid += len(wrong)
+            self.trace(f"render-pdf parts {', '.join(str(groups[i].chapters) for i in wrong)} again: "
+                       f"a first folio was guessed wrong")
+            again = {i: self.submit(groups[i]) for i in wrong}
+            results.update({i: again[i].result() for i in wrong})
+        assert front is not None
+        return front, results
 
     def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
@@ -216,25 +302,10 @@ class PartRenderer:
         from compiler.pdf.merge import Piece, merge
 
         parts = plan(self.book)
-        groups = self.guess_starts(parts.groups)
-        front_future = self.submit(parts.front)
-        futures = {i: self.submit(group) for i, group in reversed(list(enumerate(groups)))}
-        front = front_future.result()
-        on_front(front.pdf)
-        results = {i: futures[i].result() for i in range(len(groups))}
-        while True:  # a group laid out from a wrong first folio is laid out again
-            page, wrong = 1, None
-            for i, group in enumerate(groups):
-                if group.first_page not in (None, page):
-                    wrong = i
-                    break
-                page += _odd(results[i].pages)
-            if wrong is None:
-                break
-            self.relaid += 1
-            self.trace(f"render-pdf part {groups[wrong].chapters} again: it starts on page {page}")
-            groups[wrong] = replace(groups[wrong], first_page=page)
-            results[wrong] = self.submit(groups[wrong]).result()
+        groups = list(parts.groups)
+        front, results = self._lay_out_groups(parts.front, groups, on_front)
+        cache.store_json(self.out, "pages.json", {str(g.chapters): _odd(results[i].pages)
+                                                  for i, g in enumerate(groups)})
 
         labels_at: dict[str, str] = {a: roman(i + 1) for a, i in front.anchors.items()}
         starts = [1]
@@ -242,8 +313,11 @@ class PartRenderer:
             labels_at.update({a: str(starts[i] + n) for a, n in results[i].anchors.items()})
             starts.append(starts[i] + _odd(results[i].pages))
         toc_start = _odd(front.pages) + 1
-        contents = self.submit(Slice(front=False, chapters=(), back=False, first_page=toc_start,
-                                     toc_pages=labels_at)).result()
+        pending = self.submit(Slice(front=False, chapters=(), back=False, first_page=toc_start, toc_pages=labels_at))
+        if not self.front_given:  # while the contents are laid out
+            self.front_given = True
+            on_front(front.pdf)
+        contents = pending.result()
         first_body = _odd(front.pages) + _odd(contents.pages)
         ordered = [(front, True), (contents, True)] + [(results[i], i < len(groups) - 1) for i in range(len(groups))]
         pieces, offsets, offset = [], [], 0
@@ -252,8 +326,18 @@ class PartRenderer:
             offsets.append(offset)
             offset += _odd(result.pages) if pad else result.pages
         labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(offset)]
-        self.trace("merge-pdf")
-        data = merge(pieces, first_body, self.creator)
+        merged_key = "merged-" + hashlib.sha256(json.dumps(
+            [cache.compiler_digest(), self.creator, first_body,
+             [[hashlib.sha256(p.pdf).hexdigest(), sorted(p.stand_ins), p.blank_after] for p in pieces]]).encode()
+        ).hexdigest()
+        hit = cache.load_layout(self.out, merged_key) if self.use_cache else None
+        if hit is not None:
+            self.trace("merge-pdf (cached)")
+            data = hit[0]
+        else:
+            self.trace("merge-pdf")
+            data = merge(pieces, first_body, self.creator)
+            cache.store_layout(self.out, merged_key, data, {})
         breaks = [PageBreak(labels[base + index], target, words)
                   for (result, _), base in zip(ordered, offsets) for index, target, words in result.starts]
         warnings = [w for result, _ in ordered for w in result.warnings]
