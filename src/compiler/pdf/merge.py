@@ -54,16 +54,15 @@ def _outline_items(root: Dictionary | None) -> Iterator[Dictionary]:
         item = item.get("/Next")
 
 
-def _copy(target: Pdf, obj: pikepdf.Object) -> pikepdf.Object:
-    """Copy an object from another PDF; direct arrays and dictionaries item by item."""
+def _copy(target: Pdf, source: Pdf, obj: pikepdf.Object) -> pikepdf.Object:
+    """Copy an object from another PDF (a direct array or dictionary is made indirect there
+    first, so that qpdf copies it, and all it refers to, in one call)."""
     if not isinstance(obj, pikepdf.Object):  # numbers, booleans
         return obj
     if obj.is_indirect:
         return target.copy_foreign(obj)
-    if isinstance(obj, Array):
-        return Array([_copy(target, item) for item in obj])
-    if isinstance(obj, Dictionary):
-        return Dictionary({key: _copy(target, value) for key, value in obj.items()})
+    if isinstance(obj, (Array, Dictionary)):
+        return target.copy_foreign(source.make_indirect(obj))
     return obj
 
 
@@ -99,8 +98,8 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
     base = sources[0]
     out.Root.Lang = base.Root.Lang
     out.Root.MarkInfo = Dictionary(Marked=True)
-    out.Root.Metadata = _copy(out, base.Root.Metadata)
-    out.docinfo = _copy(out, base.docinfo)
+    out.Root.Metadata = _copy(out, base, base.Root.Metadata)
+    out.docinfo = _copy(out, base, base.docinfo)
     out.docinfo.Creator = String(creator)
 
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
@@ -122,15 +121,15 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
             key = int(source.pages[index].obj.get("/StructParents", -1))
             if key in tree:
                 copied.StructParents = len(page_entries)
-                page_entries.append(_copy(out, tree[key]))
+                page_entries.append(_copy(out, source, tree[key]))
             elif "/StructParents" in copied:
                 del copied.StructParents
             for annotation in copied.get("/Annots", Array()):
                 old = annotation.get("/StructParent")
                 if old is not None:
-                    annotation_entries.append((annotation, _copy(out, tree[int(old)])))
-        part_documents.add(_copy(out, source.Root.StructTreeRoot.K[0]).objgen)
-        kids = _copy(out, source.Root.StructTreeRoot.K[0].K)
+                    annotation_entries.append((annotation, _copy(out, source, tree[int(old)])))
+        part_documents.add(_copy(out, source, source.Root.StructTreeRoot.K[0]).objgen)
+        kids = _copy(out, source, source.Root.StructTreeRoot.K[0].K)
         for kid in kids:
             kid.P = document
             document.K.append(kid)
@@ -139,8 +138,8 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
             flat = dests.Names
             for i in range(0, len(flat), 2):
                 name = str(flat[i])
-                (stand_in if name in piece.stand_ins else names)[name] = _copy(out, flat[i + 1])
-        outline += [_copy(out, item) for item in _outline_items(source.Root.get("/Outlines"))]
+                (stand_in if name in piece.stand_ins else names)[name] = _copy(out, source, flat[i + 1])
+        outline += [_copy(out, source, item) for item in _outline_items(source.Root.get("/Outlines"))]
         if piece.blank_after:
             last = out.pages[-1]
             blank = pikepdf.Page(out.make_indirect(Dictionary(
@@ -180,7 +179,7 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
     check_structure(out)
 
     if "/ID" in base.trailer:  # the book's identifier, as WeasyPrint wrote it; qpdf derives the second half
-        out.trailer.ID = Array([_copy(out, base.trailer.ID[0]), _copy(out, base.trailer.ID[0])])
+        out.trailer.ID = Array([base.trailer.ID[0], base.trailer.ID[0]])
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, static_id=False,
              object_stream_mode=pikepdf.ObjectStreamMode.generate, compress_streams=True,
@@ -228,6 +227,7 @@ def check_structure(pdf: Pdf) -> None:
     dest_names = _dest_names(pdf)
     pages = {page.obj.objgen: index for index, page in enumerate(pdf.pages)}
     root = pdf.Root.StructTreeRoot
+    rooted = {root.objgen}  # elements whose parent chain is known to reach the root
     for index, page in enumerate(pdf.pages):
         key = page.obj.get("/StructParents")
         ids = {int(m) for m in _MCID.findall(page.obj.Contents.read_bytes())} if "/Contents" in page.obj else set()
@@ -241,15 +241,15 @@ def check_structure(pdf: Pdf) -> None:
         for owner in owners:
             if owner.get("/Pg") is not None and owner.Pg.objgen != page.obj.objgen:
                 raise MergeError(f"page {index + 1}: an element owning its content points at another page")
-            element = owner
-            for _ in range(256):
-                if element.objgen == root.objgen:
-                    break
+            chain, element = [], owner
+            while element.objgen not in rooted:
+                chain.append(element.objgen)
                 element = element.get("/P")
                 if element is None:
                     raise MergeError(f"page {index + 1}: an element is cut off from the structure root")
-            else:
-                raise MergeError(f"page {index + 1}: an element's parent chain does not end")
+                if len(chain) > 256:
+                    raise MergeError(f"page {index + 1}: an element's parent chain does not end")
+            rooted.update(chain)
         for annotation in page.obj.get("/Annots", Array()):
             key = annotation.get("/StructParent")
             owner = tree.get(int(key)) if key is not None else None

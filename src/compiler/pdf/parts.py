@@ -18,6 +18,7 @@ import hashlib
 import json
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -160,7 +161,6 @@ class PartRenderer:
         self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
         self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
         self.relaid = 0
-        self.front_given = False
         self.jobs = jobs
         self.history: dict[str, int] = (cache.load_json(self.out, "pages.json") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
@@ -234,29 +234,42 @@ class PartRenderer:
                 page += self.history.get(str(groups[i].chapters)) or self._estimate(groups[i].chapters or (), per_page)
         return page
 
+    def _true_first_page(self, i: int, groups: list[Slice], results: dict[int, PartResult]) -> int | None:
+        """Group ``i``'s first folio once every group before it has a page count (a group's page
+        count does not depend on its first folio, so even a layout from a wrong guess counts)."""
+        if any(j not in results for j in range(i)):
+            return None
+        return 1 + sum(_odd(results[j].pages) for j in range(i)) if i else None
+
     def _lay_out_groups(self, front_part: Slice, groups: list[Slice],
                         on_front: Callable[[bytes], object]) -> tuple[PartResult, dict[int, PartResult]]:
-        """Lay out the front matter and the groups in order, no more at a time than there are workers,
-        each group from the best guess of its first folio; then lay out again (all at once) every
-        group whose guess was wrong."""
+        """Lay out the front matter and the groups, no more at a time than there are workers, each
+        group from the best guess of its first folio; a group found to start elsewhere is laid out
+        again first. ``on_front`` runs in a thread as soon as the front matter is there."""
         results: dict[int, PartResult] = {}
+        right: set[int] = set()  # groups laid out from their true first folio
         running: dict[int, _Ready | _Pending] = {}  # in the order submitted
-        front: PartResult | None = None
+        front: list[PartResult] = []
+        helper: list[threading.Thread] = []
+        failed: list[BaseException] = []
+
+        def give(pdf: bytes) -> None:
+            try:
+                on_front(pdf)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the build's thread
+                failed.append(exc)
 
         def take(i: int) -> None:
-            nonlocal front
             result = running.pop(i).result()
             if i < 0:
-                front = result
+                front.append(result)
+                helper.append(threading.Thread(target=give, args=(result.pdf,)))
+                helper[0].start()
             else:
                 results[i] = result
 
         def next_done() -> int:
-            """The part that finishes first (with no workers: the first submitted), after giving the
-            front matter to ``on_front`` while the workers are busy."""
-            if front is not None and not self.front_given:
-                self.front_given = True
-                on_front(front.pdf)
+            """The part that finishes first (with no workers: the first submitted)."""
             futures = {h.pending: i for i, h in running.items()
                        if isinstance(h, _Pending) and isinstance(h.pending, Future)}
             if futures:
@@ -264,37 +277,42 @@ class PartRenderer:
                 return min(futures[f] for f in done)
             return next(iter(running))
 
-        # with workers, the heaviest first, so that they finish together; alone, in book order, so
-        # that every first folio is known (-1 is the front matter)
+        # Book order (-1 is the front matter): alone, every first folio is then known; with more
+        # groups than workers, each guess has but one unknown (the group in flight before it). With
+        # as many groups as workers: the heaviest first, so that the workers finish together.
         order = list(range(-1, len(groups)))
-        if self.jobs > 1:
+        if 1 < self.jobs and len(groups) <= self.jobs:
             order.sort(key=lambda i: -self._weight(front_part if i < 0 else groups[i]))
-        while order or running:
+        while order or running or len(right) < len(groups):
             for i in [i for i, h in running.items() if isinstance(h, _Ready)]:
                 take(i)
-            if order and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
-                i = order.pop(0)
-                if i >= 0:
-                    groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
+            wrong = []
+            for i in sorted(set(results) - right - set(running)):
+                true = self._true_first_page(i, groups, results)
+                if true == groups[i].first_page:  # (group 0: both None, the body starts at 1)
+                    right.add(i)
+                elif true is not None:
+                    wrong.append(i)
+            if (wrong or order) and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
+                if wrong:
+                    i = wrong[0]
+                    groups[i] = replace(groups[i], first_page=self._true_first_page(i, groups, results))
+                    self.relaid += 1
+                    self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page {groups[i].first_page}")
+                else:
+                    i = order.pop(0)
+                    if i >= 0:
+                        groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
                 running[i] = self.submit(front_part if i < 0 else groups[i])
             elif running:
                 take(next_done())
-        while True:  # pages of a group do not depend on its first folio: one round puts every group right
-            page, wrong = 1, []
-            for i, group in enumerate(groups):
-                if group.first_page not in (None, page):
-                    groups[i] = replace(group, first_page=page)
-                    wrong.append(i)
-                page += _odd(results[i].pages)
-            if not wrong:
-                break
-            self.relaid += len(wrong)
-            self.trace(f"render-pdf parts {', '.join(str(groups[i].chapters) for i in wrong)} again: "
-                       f"a first folio was guessed wrong")
-            again = {i: self.submit(groups[i]) for i in wrong}
-            results.update({i: again[i].result() for i in wrong})
-        assert front is not None
-        return front, results
+            elif not order and not wrong and len(right) < len(groups):
+                raise RuntimeError("part layout cannot finish")  # cannot happen: every group is laid out
+        for thread in helper:
+            thread.join()
+        if failed:
+            raise failed[0]
+        return front[0], results
 
     def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
@@ -313,11 +331,8 @@ class PartRenderer:
             labels_at.update({a: str(starts[i] + n) for a, n in results[i].anchors.items()})
             starts.append(starts[i] + _odd(results[i].pages))
         toc_start = _odd(front.pages) + 1
-        pending = self.submit(Slice(front=False, chapters=(), back=False, first_page=toc_start, toc_pages=labels_at))
-        if not self.front_given:  # while the contents are laid out
-            self.front_given = True
-            on_front(front.pdf)
-        contents = pending.result()
+        contents = self.submit(Slice(front=False, chapters=(), back=False, first_page=toc_start,
+                                     toc_pages=labels_at)).result()
         first_body = _odd(front.pages) + _odd(contents.pages)
         ordered = [(front, True), (contents, True)] + [(results[i], i < len(groups) - 1) for i in range(len(groups))]
         pieces, offsets, offset = [], [], 0
