@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import copy_project, run_compiler, sentences, squash
+from conftest import ROOT, copy_project, run_compiler, sentences, squash
 from pdftools import body_text, contents_entries, labels, page_texts
 
 SHIPPED_FONTS = {"EB-Garamond", "EB-Garamond-Italic", "EB-Garamond-Small-Caps", "Lato"}
@@ -143,3 +143,30 @@ def test_other_page_sizes(tmp_path: Path, size: str, width: int, height: int, bo
 def test_a4_page_size(built) -> None:  # type: ignore[no-untyped-def]
     reader = PdfReader(str(built["pdf"]))
     assert {(round(float(p.mediabox.width)), round(float(p.mediabox.height))) for p in reader.pages} == {(595, 842)}
+
+
+def test_fonts_are_subset_with_harfbuzz() -> None:
+    """WeasyPrint subsets fonts with HarfBuzz (Debian libharfbuzz-subset0, installed by the set-up)
+    when it can: much faster than its fontTools fallback."""
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
+
+    assert harfbuzz_subset is not None and harfbuzz.hb_version_atleast(4, 1, 0)
+
+
+def test_every_selector_is_indexed_by_the_cascade() -> None:
+    """cssselect2 files each rule under the id, class or element name of its rightmost compound;
+    a rule with none of these (such as ``*`` or ``[lang]``) is tried against every element."""
+    import cssselect2
+    import tinycss2
+
+    unindexed = []
+    for name in ("book.css", "print.css", "page-A4.css", "page-Letter.css", "page-6x9in.css"):
+        rules = tinycss2.parse_stylesheet((ROOT / "styles" / name).read_text(), skip_comments=True,
+                                          skip_whitespace=True)
+        for rule in rules:
+            if rule.type != "qualified-rule":
+                continue
+            for selector in cssselect2.compile_selector_list(rule.prelude):
+                if not (selector.id or selector.class_name or selector.local_name):
+                    unindexed.append(f"{name}: {tinycss2.serialize(rule.prelude).strip()}")
+    assert unindexed == []

@@ -112,7 +112,7 @@ def in_parts(book: Book, options: BuildOptions) -> bool:
 
 
 def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
-                  on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
+                  on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
     try:
@@ -123,7 +123,7 @@ def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cach
             raise CompilerError(Diagnostic("E106", str(exc), "render",
                                            hint="use only files inside the project")) from None
         raise
-    return laid.pdf, laid.labels, laid.breaks, laid.warnings
+    return laid.pdf, laid.labels, laid.breaks, laid.warnings, laid.laid_out > 0
 
 
 def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
@@ -150,9 +150,11 @@ def render_book(book: Book, use_cache: bool = True, pool: Any = None, jobs: int 
             prepared.append(prepare(book, renderer))
 
     if pool is not None:
-        pdf_bytes, labels, breaks, warnings = _layout_parts(book, renderer, pool, jobs, use_cache, on_front)
+        pdf_bytes, labels, breaks, warnings, workers_busy = _layout_parts(book, renderer, pool, jobs, use_cache,
+                                                                          on_front)
     else:
         pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache)
+        workers_busy = False
         on_front(pdf_bytes)
     trace("render-pdf done")
     files: dict[str, bytes] = {}
@@ -160,7 +162,7 @@ def render_book(book: Book, use_cache: bool = True, pool: Any = None, jobs: int 
     name = book.output.basename
     if "pdf" in book.output.formats:
         files[f"{name}.pdf"] = pdf_bytes
-        if pool is not None and book.redactions:  # a worker scans the PDF while we make the EPUB
+        if workers_busy and book.redactions:  # a (ready) worker scans the PDF while we make the EPUB
             from compiler.leaks import scan_files
 
             scanning[f"{name}.pdf"] = pool.submit(scan_files, {f"{name}.pdf": pdf_bytes}, book.redactions)

@@ -139,7 +139,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         return Exit.OK
     from compiler.pdf.pool import workers
 
-    with workers(args.jobs, args.memory_limit) if not args.one_document else nullcontext() as pool:
+    # A first build lays out every part: start all workers now. After one, most parts come from
+    # the cache: one worker (for the part that changed), more only if work waits.
+    warm = stamp is not None and (stamp[1] / ".cache" / "layout" / "pages.json").is_file()
+    with workers(args.jobs, args.memory_limit, 1 if warm else None) if not args.one_document \
+            else nullcontext() as pool:
         from compiler.build import BuildOptions, build  # while the workers start
 
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,

@@ -96,6 +96,7 @@ class LaidOutBook:
     breaks: list[PageBreak]
     warnings: list[str]
     front_pdf: bytes  # the front matter alone: its first page is the cover
+    laid_out: int = 0  # parts laid out by this build (the others came from the cache)
 
 
 def _words(book: Book, numbers: tuple[int, ...]) -> int:
@@ -161,6 +162,7 @@ class PartRenderer:
         self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
         self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
         self.relaid = 0
+        self.laid_out = 0
         self.jobs = jobs
         self.history: dict[str, int] = (cache.load_json(self.out, "pages.json") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
@@ -201,6 +203,7 @@ class PartRenderer:
             cache.store_layout(self.out, key, r.pdf, {
                 "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,
                 "warnings": r.warnings}, keep=64)
+        self.laid_out += 1
         return _Pending(self.pool.submit(lay_out_part, job), store)
 
     def _weight(self, part: Slice) -> float:
@@ -356,4 +359,4 @@ class PartRenderer:
         breaks = [PageBreak(labels[base + index], target, words)
                   for (result, _), base in zip(ordered, offsets) for index, target, words in result.starts]
         warnings = [w for result, _ in ordered for w in result.warnings]
-        return LaidOutBook(data, labels, breaks, warnings, front.pdf)
+        return LaidOutBook(data, labels, breaks, warnings, front.pdf, self.laid_out)

@@ -64,10 +64,11 @@ def job_count(jobs: int) -> int:
 
 
 @contextmanager
-def workers(jobs: int, memory_mb: int) -> Iterator[Any]:
-    """A started pool of ``job_count(jobs)`` workers (or :class:`InProcess`); stopped on the way out,
-    whether the build succeeded or not. A worker that dies (say, killed for memory) fails the
-    build with E404 instead of leaving it waiting."""
+def workers(jobs: int, memory_mb: int, start: int | None = None) -> Iterator[Any]:
+    """A pool of ``job_count(jobs)`` workers (or :class:`InProcess`), ``start`` of them started
+    at once (default: all), the others when work waits; stopped on the way out, whether the build
+    succeeded or not. A worker that dies (say, killed for memory) fails the build with E407
+    instead of leaving it waiting."""
     count = job_count(jobs)
     if count < 2:
         yield InProcess()
@@ -78,7 +79,7 @@ def workers(jobs: int, memory_mb: int) -> Iterator[Any]:
 
     pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"),
                                initializer=worker_init, initargs=(memory_mb, os.getpid()))
-    for _ in range(count):  # start every worker now (one is started per task waiting)
+    for _ in range(count if start is None else min(start, count)):  # one is started per task waiting
         pool.submit(os.getpid)
     try:
         yield pool
