@@ -25,7 +25,8 @@ from compiler.manifest import Validated, load_manifest
 from compiler.model import Book, PageBreak
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_text, redact_value
-from compiler.render import PRINT_STYLESHEETS, Renderer
+from compiler.pdf import stylesheet_paths
+from compiler.render import Renderer
 from compiler.report import dedup_report, dedup_summary, to_json
 from compiler.verify import epubcheck, scan_outputs
 
@@ -87,7 +88,7 @@ def _layout(book: Book, html: str, want_breaks: bool,
             use_cache: bool) -> tuple[bytes, list[str], list[PageBreak], list[str], str]:
     """The PDF and its layout facts: from the layout cache when the print inputs are unchanged."""
     style = book.output.style_dir
-    sheets = [style / name for name in (*PRINT_STYLESHEETS, f"page-{book.output.page_size}.css")]
+    sheets = stylesheet_paths(style, book.output.page_size)
     key = cache.layout_key(html, sheets, (style / "fonts").glob("*.*tf"), want_breaks)
     hit = cache.load_layout(book.output.directory, key) if use_cache else None
     if hit is not None:

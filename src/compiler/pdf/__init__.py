@@ -8,6 +8,15 @@ module imports nothing heavy: WeasyPrint is loaded only where a layout is made.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from compiler.render import PRINT_STYLESHEETS
+
+
+def stylesheet_paths(style_dir: Path, page_size: str) -> list[Path]:
+    """The print stylesheets, in cascade order."""
+    return [style_dir / name for name in (*PRINT_STYLESHEETS, f"page-{page_size}.css")]
+
 
 def roman(number: int) -> str:
     """Lower-case roman numerals, as CSS ``lower-roman`` prints them."""

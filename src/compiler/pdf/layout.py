@@ -26,8 +26,7 @@ from weasyprint.urls import FatalURLFetchingError
 from compiler import urls
 from compiler.errors import CompilerError, Diagnostic
 from compiler.model import Book, PageBreak
-from compiler.pdf import roman
-from compiler.render import PRINT_STYLESHEETS
+from compiler.pdf import roman, stylesheet_paths
 
 
 
@@ -49,11 +48,6 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record.getMessage())
-
-
-def stylesheet_paths(style_dir: Path, page_size: str) -> list[Path]:
-    """The print stylesheets, in cascade order."""
-    return [style_dir / name for name in (*PRINT_STYLESHEETS, f"page-{page_size}.css")]
 
 
 def stylesheets(root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,

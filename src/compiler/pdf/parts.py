@@ -29,7 +29,7 @@ from typing import Any
 from compiler import cache, urls
 from compiler.model import Book, PageBreak
 from compiler.render import Renderer, Slice
-from compiler.pdf import roman
+from compiler.pdf import roman, stylesheet_paths
 
 WORDS_PER_GROUP = 30000
 WORDS_PER_PAGE = {"A4": 450, "Letter": 430, "6x9in": 250}  # a first guess only: a miss costs a re-layout
@@ -158,7 +158,7 @@ class PartRenderer:
                  trace: Callable[[str], None], weasyprint_version: str) -> None:
         self.book, self.renderer, self.pool, self.use_cache, self.trace = book, renderer, pool, use_cache, trace
         self.out = book.output.directory
-        self.sheets = [book.output.style_dir / n for n in ("book.css", "print.css", f"page-{book.output.page_size}.css")]
+        self.sheets = stylesheet_paths(book.output.style_dir, book.output.page_size)
         self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
         self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
         self.relaid = 0
