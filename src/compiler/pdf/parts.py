@@ -234,8 +234,12 @@ class PartRenderer:
             if i in results:
                 page += _odd(results[i].pages)
             else:
-                page += self.history.get(str(groups[i].chapters)) or self._estimate(groups[i].chapters or (), per_page)
+                page += self.history.get(self._history_key(groups[i])) or self._estimate(groups[i].chapters or (),
+                                                                                     per_page)
         return page
+
+    def _history_key(self, group: Slice) -> str:
+        return f"{self.book.output.page_size} {group.chapters}"
 
     def _true_first_page(self, i: int, groups: list[Slice], results: dict[int, PartResult]) -> int | None:
         """Group ``i``'s first folio once every group before it has a page count (a group's page
@@ -266,7 +270,7 @@ class PartRenderer:
             result = running.pop(i).result()
             if i < 0:
                 front.append(result)
-                helper.append(threading.Thread(target=give, args=(result.pdf,)))
+                helper.append(threading.Thread(target=give, args=(result.pdf,), daemon=True))
                 helper[0].start()
             else:
                 results[i] = result
@@ -325,8 +329,8 @@ class PartRenderer:
         parts = plan(self.book)
         groups = list(parts.groups)
         front, results = self._lay_out_groups(parts.front, groups, on_front)
-        cache.store_json(self.out, "pages.json", {str(g.chapters): _odd(results[i].pages)
-                                                  for i, g in enumerate(groups)})
+        cache.store_json(self.out, "pages.json", {**self.history, **{
+            self._history_key(g): _odd(results[i].pages) for i, g in enumerate(groups)}})
 
         labels_at: dict[str, str] = {a: roman(i + 1) for a, i in front.anchors.items()}
         starts = [1]
