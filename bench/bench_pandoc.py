@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import PYTHON, ROOT, measure, project_copy, save, table  # noqa: E402
+from common import PYTHON, ROOT, measure_rounds, project_copy, save, table  # noqa: E402
 
 
 def export_markdown(target: Path) -> Path:
@@ -44,11 +44,13 @@ def main(runs: int = 5) -> dict[str, object]:
     bin_dir = str(Path(PYTHON).parent)
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
     out = project / "out"
-    ours = measure([PYTHON, "-m", "compiler", "book.yaml", "--no-cache", "--quiet"], project, runs,
-                   before=lambda: shutil.rmtree(out, ignore_errors=True))
-    epub = measure([pandoc, str(markdown), "-o", str(work / "pandoc.epub")], work, runs, env=env)
-    pdf = measure([pandoc, str(markdown), "-o", str(work / "pandoc.pdf"), "--pdf-engine=weasyprint"],
-                  work, runs, env=env)
+    timed = measure_rounds({
+        "ours": ([PYTHON, "-m", "compiler", "book.yaml", "--no-cache", "--quiet"], project,
+                 lambda: shutil.rmtree(out, ignore_errors=True), None),
+        "epub": ([pandoc, str(markdown), "-o", str(work / "pandoc.epub")], work, None, env),
+        "pdf": ([pandoc, str(markdown), "-o", str(work / "pandoc.pdf"), "--pdf-engine=weasyprint"], work, None, env),
+    }, runs)
+    ours, epub, pdf = timed["ours"], timed["epub"], timed["pdf"]
     pandoc_total = epub["median_s"] + pdf["median_s"]
     ratio = round(ours["median_s"] / pandoc_total, 3)
     rows = [["ours: PDF + EPUB", ours["median_s"], ours["min_s"], ours["max_s"]],

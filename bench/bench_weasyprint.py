@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import PYTHON, measure, project_copy, save, table  # noqa: E402
+from common import PYTHON, measure_rounds, project_copy, save, table  # noqa: E402
 
 
 def export_html(project: Path) -> tuple[Path, list[Path]]:
@@ -43,12 +43,15 @@ def main(runs: int = 5) -> dict[str, object]:
     cmd = [weasyprint, str(html), str(work / "bare.pdf"), "--pdf-variant", "pdf/ua-1"]
     for sheet in sheets:
         cmd += ["-s", str(sheet)]
-    bare = measure(cmd, project, runs)
     ours_cmd = [PYTHON, "-m", "compiler", "book.yaml", "--format", "pdf", "--no-cache", "--quiet"]
     variants = {"parallel": [], "one core, parts (--jobs 1)": ["--jobs", "1"],
                 "one core, one document (--one-document)": ["--one-document"]}
-    ours = {name: measure(ours_cmd + extra, project, runs, before=lambda: shutil.rmtree(out, ignore_errors=True))
-            for name, extra in variants.items()}
+    clean = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
+    timed = measure_rounds({"bare": (cmd, project, None, None),
+                            **{name: (ours_cmd + extra, project, clean, None) for name, extra in variants.items()}},
+                           runs)
+    bare = timed.pop("bare")
+    ours = timed
     ratios = {name: round(r["median_s"] / bare["median_s"], 3) for name, r in ours.items()}
     rows = [["bare weasyprint", bare["median_s"], bare["min_s"], bare["max_s"], ""]]
     rows += [[f"ours, {name}", r["median_s"], r["min_s"], r["max_s"], ratios[name]] for name, r in ours.items()]

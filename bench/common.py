@@ -82,6 +82,22 @@ def measure(cmd: Sequence[str], cwd: Path, runs: int, before: object = None,
     return {**stats(times), "peak_rss_mib": round(max(peaks) / 1024, 1)}
 
 
+def measure_rounds(commands: dict[str, tuple[Sequence[str], Path, object, dict[str, str] | None]],
+                   runs: int) -> dict[str, dict[str, float]]:
+    """Time several commands round-robin (a, b, c, a, b, c, ...), so that a noisy machine's
+    drift hits each of them alike. ``commands``: name -> (command, folder, before, env)."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    peaks: dict[str, list[int]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (cmd, cwd, before, env) in commands.items():
+            if callable(before):
+                before()
+            elapsed, peak = run(cmd, cwd, env)
+            times[name].append(elapsed)
+            peaks[name].append(peak)
+    return {name: {**stats(times[name]), "peak_rss_mib": round(max(peaks[name]) / 1024, 1)} for name in commands}
+
+
 def project_copy(target: Path) -> Path:
     """A fresh copy of the project's inputs (manifest, sources, chapters, styles)."""
     if target.exists():
