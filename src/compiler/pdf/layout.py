@@ -1,12 +1,15 @@
-"""PDF: lay out the book's HTML with WeasyPrint and write a tagged PDF.
+"""Layout: lay out print HTML with WeasyPrint and write a tagged PDF (PDF/UA-1).
 
-One :class:`FontConfiguration` serves every stylesheet and the layout; one
-URL fetcher (:class:`compiler.urls.ProjectFetcher`) serves every resource.
-After layout we read where each page begins in the text (for the EPUB's
-page-list) and which pages are front matter (for PDF page labels in roman
-numerals), then write the PDF with page labels, the document title shown in
-the window, and an identifier derived from the book's, so that two builds
-give the same bytes.
+:func:`render_html` lays out one document (the whole book, or one part of
+it in a worker, see :mod:`compiler.pdf.parts`). One :class:`FontConfiguration`
+and the parsed stylesheets serve every document a process lays out with the
+same style files; one URL fetcher (:class:`compiler.urls.ProjectFetcher`)
+serves every resource. After layout we read where each page begins in the
+text (for the EPUB's page-list) and which pages are front matter (for PDF
+page labels in roman numerals). The one-document path (``--one-document``)
+then writes the PDF here, with page labels, the document title shown in the
+window, and an identifier derived from the book's, so that two builds give
+the same bytes.
 """
 
 from __future__ import annotations

@@ -230,7 +230,9 @@ def check_structure(pdf: Pdf) -> None:
     rooted = {root.objgen}  # elements whose parent chain is known to reach the root
     for index, page in enumerate(pdf.pages):
         key = page.obj.get("/StructParents")
-        ids = {int(m) for m in _MCID.findall(page.obj.Contents.read_bytes())} if "/Contents" in page.obj else set()
+        contents = page.obj.get("/Contents")
+        streams = list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
+        ids = {int(m) for stream in streams for m in _MCID.findall(stream.read_bytes())}
         if key is None:
             if ids:
                 raise MergeError(f"page {index + 1} has tagged content but no /StructParents")
