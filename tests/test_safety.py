@@ -290,6 +290,111 @@ def test_time_and_memory_limits_fail_cleanly(tmp_path: Path) -> None:
     assert not (project / "out").exists() or not list((project / "out").iterdir())
 
 
+LIMIT_PROBE = """
+import math, sys
+from pathlib import Path
+from compiler.errors import CompilerError
+from compiler.limits import guarded, limited
+
+def fail():
+    raise ValueError("field 'target' is required for AnnAssign")
+
+status = Path("/proc/self/status").read_text().splitlines()
+peak = next(int(line.split()[1]) for line in status if line.startswith("VmPeak:")) * 1024
+near = math.ceil(peak / 0.95 / 2**20)  # a limit this process has come near to, with room to go on
+for memory_mb in (near, 0):
+    try:
+        with limited(0, memory_mb):
+            guarded(fail)
+    except CompilerError as exc:
+        print(memory_mb, exc.diagnostics[0].code)
+    except Exception as exc:
+        print(memory_mb, type(exc).__name__)
+"""
+
+
+def test_an_error_at_the_memory_limit_is_reported_as_the_limit() -> None:
+    """Out of address space, C code (Python's own compiler among it) raises anything but
+    MemoryError; under a limit the process has reached, that is E403. Without a limit, the
+    same error stays what it is (an internal error)."""
+    result = subprocess.run([sys.executable, "-c", LIMIT_PROBE], capture_output=True, text=True, timeout=60)
+    assert [line.split()[1] for line in result.stdout.splitlines()] == ["E403", "ValueError"], \
+        result.stdout + result.stderr
+
+
+IMPORT_SPY = """
+import contextlib, sys
+import compiler.build as build_module
+from compiler.cli import main
+
+inner = build_module.limited
+
+@contextlib.contextmanager
+def spy(*args, **kwargs):
+    before = set(sys.modules)
+    with inner(*args, **kwargs):
+        yield
+    print("imported under the limit:", sorted(set(sys.modules) - before), file=sys.stderr)
+
+if __name__ == "__main__":
+    build_module.limited = spy
+    raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("mode", [[], ["--jobs", "1"], ["--one-document"]])
+def test_nothing_is_imported_under_the_memory_limit(tmp_path: Path, mode: list[str]) -> None:
+    """Importing a module compiles it when no bytecode is cached (a clean clone), and Python's
+    compiler reports a refused allocation as anything but MemoryError: every import happens
+    before the limit applies, so a tight limit is reported as E403, never as an internal error."""
+    project = copy_project(tmp_path / "p")
+    (tmp_path / "spy.py").write_text(IMPORT_SPY, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(tmp_path / "spy.py"), "book.yaml", "--no-cache", *mode],
+                            cwd=project, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "imported under the limit: []" in result.stderr, result.stderr
+
+
+WORKER_SPY = """
+import os, pickle, sys
+from compiler.pdf.pool import worker_init
+
+worker_init(0, os.getppid())
+before = set(sys.modules)
+jobs = pickle.loads(open(sys.argv[1], "rb").read())
+from compiler.pdf.parts import lay_out_part
+from compiler.leaks import scan_files
+from compiler.model import Redaction
+for job in jobs:
+    scan_files({"part.pdf": lay_out_part(job).pdf}, (Redaction("canary", "[redacted]"),))
+print(sorted(set(sys.modules) - before))
+"""
+
+
+def test_a_worker_imports_nothing_after_it_starts(tmp_path: Path) -> None:
+    """What a worker runs (every part of the real book, and the leak scan) was imported before
+    its memory limit applied."""
+    import pickle
+
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.pdf.parts import PartJob, plan
+    from compiler.redact import redact
+    from compiler.render import Renderer
+
+    book = assemble(load_manifest(ROOT / "book.yaml"), redact)
+    renderer = Renderer(book, "test")
+    laid = plan(book)
+    jobs = [PartJob(renderer.print_html(part), book.root, book.output.style_dir, "A4", b"0" * 32)
+            for part in (laid.front, *laid.groups)]
+    (tmp_path / "jobs.pickle").write_bytes(pickle.dumps(jobs))
+    (tmp_path / "spy.py").write_text(WORKER_SPY, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(tmp_path / "spy.py"), str(tmp_path / "jobs.pickle")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", result.stdout
+
+
 def _digests(out: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir() if p.is_file()}
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from compiler import cache, urls
 from compiler.errors import CompilerError, Diagnostic, Exit
-from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited
+from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_before_limit
 from compiler.manifest import Validated, load_manifest
 from compiler.model import Book, PageBreak
 from compiler.model.assemble import assemble
@@ -189,16 +189,21 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
     return to_json(redact_value(data, lambda text: redact_text(text, book.redactions)))
 
 
-def _load_libraries(book: Book, parts: bool) -> None:
-    """Import the libraries the outputs need before the memory limit applies: the limit is for
-    rendering (as in the worker processes), and a library that cannot be mapped in is no input error."""
-    import importlib
+def _load_libraries(book: Book, options: BuildOptions) -> None:
+    """Import everything the outputs need before the memory limit applies. The limit is for
+    rendering (as in the worker processes); and importing a module compiles it when no bytecode
+    is cached, where a refused allocation surfaces as any error but MemoryError."""
+    from compiler.pdf.pool import WORKER_MODULES, job_count
 
-    names = ["compiler.leaks"] + (["compiler.pdf.merge"] if parts else [])
+    parts = in_parts(book, options)
+    names = ["compiler.leaks", "compiler.pdf.pool", "encodings.cp437", "encodings.unicode_escape"]
+    if parts:
+        names += ["compiler.pdf.parts", "compiler.pdf.merge"]
+    if not parts or job_count(options.jobs) < 2:  # laid out in this process
+        names += WORKER_MODULES
     if "epub" in book.output.formats:
-        names += ["compiler.epub", "compiler.epub.cover", "pypdfium2", "PIL.Image"]
-    for name in names:
-        importlib.import_module(name)
+        names += ["compiler.epub", "compiler.epub.cover", "pypdfium2"]
+    load_before_limit(names)
 
 
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
@@ -213,7 +218,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not urls.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
-    _load_libraries(book, in_parts(book, options))
+    _load_libraries(book, options)
     with limited(options.timeout_s, options.memory_mb):
         from compiler.pdf.pool import job_count, workers
 

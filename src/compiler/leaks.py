@@ -18,6 +18,9 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import pikepdf
+import pypdfium2
+
 from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.model import Book, Redaction
 from compiler.redact import strip_marks
@@ -73,9 +76,6 @@ def find(text: str | bytes, redactions: tuple[Redaction, ...]) -> list[str]:
 
 
 def _pdf_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
-    import pikepdf
-    import pypdfium2
-
     document = pypdfium2.PdfDocument(data)
     try:
         for index in range(len(document)):
@@ -106,8 +106,6 @@ def _pdf_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
 
 
 def _object_texts(obj: object, number: int) -> Iterator[tuple[str, str | bytes]]:
-    import pikepdf
-
     if isinstance(obj, pikepdf.Stream):
         try:
             raw = obj.read_bytes()

@@ -9,15 +9,60 @@ output written.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import resource
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from types import FrameType
+from typing import Any, TypeVar
 
 from compiler.errors import CompilerError, Diagnostic, Exit
 
 DEFAULT_TIMEOUT_S = 600
 DEFAULT_MEMORY_MB = 4096
+NEAR_LIMIT = 0.9  # a failure once the address space came this close to its limit is the limit's
+T = TypeVar("T")
+
+
+def load_before_limit(modules: Iterable[str]) -> None:
+    """Import ``modules``, and the image plugins Pillow would import on its first image, before
+    a memory limit applies: importing compiles a module when no bytecode is cached, and Python's
+    compiler reports a refused allocation as any error but MemoryError."""
+    for name in modules:
+        importlib.import_module(name)
+    from PIL import Image
+
+    Image.preinit()
+
+
+def exhausted() -> bool:
+    """Whether this process's address space came near its soft limit (Linux: ``VmPeak``).
+
+    C code often reports a refused allocation as some other error (Python's compiler, say, as
+    ``ValueError: field 'target' is required for AnnAssign``): such an error is the limit's."""
+    soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+    if soft == resource.RLIM_INFINITY:
+        return False
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii")
+    except OSError:
+        return False
+    peak = next((int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmPeak:")), 0)
+    return peak >= NEAR_LIMIT * soft
+
+
+def guarded(function: Callable[..., T], *args: Any) -> T:
+    """Run ``function`` (in a worker, under its memory limit), reporting a failure that the
+    limit caused as :class:`MemoryError`, whatever error it surfaced as."""
+    try:
+        return function(*args)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        if not isinstance(exc, CompilerError) and exhausted():
+            raise MemoryError(f"{type(exc).__name__}: {exc}") from None
+        raise
 
 
 class _Timeout(BaseException):
@@ -40,14 +85,16 @@ def limited(timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMOR
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
     try:
         yield
+    except Exception as exc:
+        if isinstance(exc, MemoryError) or (memory_mb > 0 and not isinstance(exc, CompilerError) and exhausted()):
+            raise CompilerError(Diagnostic(
+                "E403", f"rendering needed more than {memory_mb} MB of memory and was stopped", "build",
+                hint="check the input for enormous posts, or raise --memory-limit"), Exit.OUTPUT) from None
+        raise
     except _Timeout:
         raise CompilerError(Diagnostic(
             "E402", f"rendering took longer than {timeout_s:g} s and was stopped", "build",
             hint="check the input for enormous posts, or raise --timeout"), Exit.OUTPUT) from None
-    except MemoryError:
-        raise CompilerError(Diagnostic(
-            "E403", f"rendering needed more than {memory_mb} MB of memory and was stopped", "build",
-            hint="check the input for enormous posts, or raise --memory-limit"), Exit.OUTPUT) from None
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)

@@ -20,6 +20,9 @@ from typing import Any
 from compiler.errors import CompilerError, Diagnostic, Exit
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+#: What lays out a part: WeasyPrint (whose URL fetcher builds its headers with ``email.policy``
+#: on first use), the parts' task; and the leak scan, which workers also run.
+WORKER_MODULES = ("compiler.pdf.layout", "email.policy", "compiler.pdf.parts", "compiler.leaks")
 
 
 def _die_with_parent(parent: int) -> None:
@@ -34,10 +37,12 @@ def _die_with_parent(parent: int) -> None:
 
 
 def worker_init(memory_mb: int, parent: int) -> None:
-    """Start a worker: tie its life to the build's, import WeasyPrint before the first part
-    arrives, then apply the memory limit to what follows (the rendering), as the main process does."""
+    """Start a worker: tie its life to the build's, import what it runs before the first part
+    arrives (see :func:`compiler.limits.load_before_limit`), then apply the memory limit to what follows (the rendering), as the main process does."""
     _die_with_parent(parent)
-    import compiler.pdf.layout  # noqa: F401
+    from compiler.limits import load_before_limit
+
+    load_before_limit(WORKER_MODULES)
 
     if memory_mb:
         limit = memory_mb * 1024 * 1024
@@ -56,6 +61,19 @@ class InProcess:
 
     def submit(self, function: Callable[..., Any], *args: Any) -> _Call:
         return self._Call(function, args)
+
+
+class _Guarded:
+    """The worker pool as the build sees it: each task runs under :func:`compiler.limits.guarded`,
+    so that a worker's failure at its memory limit reaches the build as MemoryError (E403)."""
+
+    def __init__(self, executor: Any) -> None:
+        self.executor = executor
+
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        from compiler.limits import guarded
+
+        return self.executor.submit(guarded, function, *args)
 
 
 def job_count(jobs: int) -> int:
@@ -82,7 +100,7 @@ def workers(jobs: int, memory_mb: int, start: int | None = None) -> Iterator[Any
     for _ in range(count if start is None else min(start, count)):  # one is started per task waiting
         pool.submit(os.getpid)
     try:
-        yield pool
+        yield _Guarded(pool)
     except BrokenProcessPool:
         raise CompilerError(Diagnostic("E407", "a worker process laying out the PDF stopped unexpectedly",
                                        "build", hint="raise --memory-limit, or try --jobs 1"), Exit.OUTPUT) from None
