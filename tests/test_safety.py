@@ -71,7 +71,8 @@ output:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    """A book of every hostile post plus a canary name, built in-process with a fetcher spy."""
+    """A book of every hostile post plus a canary name, built (and laid out) in this process with
+    a fetcher spy."""
     project = tmp_path_factory.mktemp("hostile")
     (project / "sources").mkdir()
     (project / "chapters").mkdir()
@@ -88,6 +89,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         f"redactions:\n  - term: {CANARY}\n    replacement: Z. Q.\n"))
     fetched: list[str] = []
     from compiler import build as build_module, urls
+    from compiler.pdf.pool import InProcess
 
     original = urls.ProjectFetcher.__init__
 
@@ -96,7 +98,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
 
     urls.ProjectFetcher.__init__ = spy_init  # type: ignore[method-assign]
     try:
-        build_module.build(project / "book.yaml", build_module.BuildOptions(quiet=True))
+        build_module.build(project / "book.yaml", build_module.BuildOptions(quiet=True), InProcess())
     finally:
         urls.ProjectFetcher.__init__ = original  # type: ignore[method-assign]
     out = project / "out"
@@ -288,6 +290,34 @@ def test_time_and_memory_limits_fail_cleanly(tmp_path: Path) -> None:
     big = run_compiler("book.yaml", "--memory-limit", "100", cwd=project)
     assert big.returncode == 4 and "E403" in big.stderr and "Traceback" not in big.stderr
     assert not (project / "out").exists() or not list((project / "out").iterdir())
+
+
+CRASHING_LAYOUT = """
+import os, sys
+import compiler.pdf.layout
+
+def abort(*args, **kwargs):
+    os.abort()  # what GLib does when Pango's allocation is refused
+
+compiler.pdf.layout.render_html = abort  # in the workers too: spawn runs this file as __mp_main__
+
+if __name__ == "__main__":
+    from compiler.cli import main
+    raise SystemExit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("mode", [[], ["--jobs", "1"], ["--one-document"]])
+def test_a_layout_that_kills_its_process_fails_the_build_cleanly(tmp_path: Path, mode: list[str]) -> None:
+    """C libraries abort the process on a refused allocation. Layout runs in a worker process in
+    every mode, so the build survives that and says so in one line (E407, exit 4), writing nothing."""
+    project = copy_project(tmp_path / "p")
+    (tmp_path / "crash.py").write_text(CRASHING_LAYOUT, encoding="utf-8")
+    result = subprocess.run([sys.executable, str(tmp_path / "crash.py"), "book.yaml", "--quiet", *mode],
+                            cwd=project, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "E407" in result.stderr
+    assert not (project / "out").exists() or not [p for p in (project / "out").iterdir() if p.is_file()]
 
 
 LIMIT_PROBE = """

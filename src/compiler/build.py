@@ -16,7 +16,7 @@ from importlib import metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from compiler import cache, urls
 from compiler.errors import CompilerError, Diagnostic, Exit
@@ -29,6 +29,8 @@ from compiler.pdf import stylesheet_paths
 from compiler.render import Renderer
 from compiler.report import dedup_report, dedup_summary, to_json
 from compiler.verify import epubcheck, scan_outputs
+
+T = TypeVar("T")
 
 COVER_HEIGHT_PX = 2400
 
@@ -44,7 +46,7 @@ class BuildOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     memory_mb: int = DEFAULT_MEMORY_MB
     epubcheck: bool = False
-    jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core; 1: in this process
+    jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
     stamp_key: str = ""  # the inputs' hash taken when the build started (see compiler.cache)
 
@@ -84,9 +86,10 @@ def _override(book: Book, options: BuildOptions) -> Book:
     return replace(book, output=output)
 
 
-def _layout(book: Book, html: str, want_breaks: bool,
-            use_cache: bool) -> tuple[bytes, list[str], list[PageBreak], list[str], str]:
-    """The PDF and its layout facts: from the layout cache when the print inputs are unchanged."""
+def _layout(book: Book, html: str, want_breaks: bool, use_cache: bool,
+            pool: Any) -> tuple[bytes, list[str], list[PageBreak], list[str], str]:
+    """The PDF laid out as one document, and its layout facts: from the layout cache when the
+    print inputs are unchanged, otherwise from a worker."""
     style = book.output.style_dir
     sheets = stylesheet_paths(style, book.output.page_size)
     key = cache.layout_key(html, sheets, (style / "fonts").glob("*.*tf"), want_breaks)
@@ -97,13 +100,23 @@ def _layout(book: Book, html: str, want_breaks: bool,
         breaks = [PageBreak(*b) for b in facts["breaks"]]
         return data, facts["labels"], breaks, facts["warnings"], key
     trace("render-pdf")
-    from compiler.pdf import layout as pdf  # imports WeasyPrint: only when a layout is needed
+    from compiler.pdf.parts import lay_out_whole
 
-    data, laid_out = pdf.render_pdf(book, html, urls.ProjectFetcher(book.root), page_starts=want_breaks)
+    data, labels, breaks, warnings = _fetching(lambda: pool.submit(lay_out_whole, book, html, want_breaks).result())
     cache.store_layout(book.output.directory, key, data, {
-        "labels": laid_out.labels, "warnings": laid_out.warnings,
-        "breaks": [[b.label, b.target, b.words] for b in laid_out.breaks]})
-    return data, laid_out.labels, laid_out.breaks, laid_out.warnings, key
+        "labels": labels, "warnings": warnings, "breaks": [[b.label, b.target, b.words] for b in breaks]})
+    return data, labels, breaks, warnings, key
+
+
+def _fetching(lay_out: Callable[[], T]) -> T:
+    """Run a layout; a resource the project fetcher refused (in a worker) is an input error."""
+    try:
+        return lay_out()
+    except Exception as exc:
+        if type(exc).__name__ == "FatalURLFetchingError":
+            raise CompilerError(Diagnostic("E106", str(exc), "render",
+                                           hint="use only files inside the project")) from None
+        raise
 
 
 def in_parts(book: Book, options: BuildOptions) -> bool:
@@ -116,14 +129,8 @@ def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cach
                   on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
-    try:
-        laid = PartRenderer(book, renderer, pool, jobs, use_cache, trace,
-                            metadata.version("weasyprint")).lay_out_book(on_front)
-    except Exception as exc:
-        if type(exc).__name__ == "FatalURLFetchingError":
-            raise CompilerError(Diagnostic("E106", str(exc), "render",
-                                           hint="use only files inside the project")) from None
-        raise
+    laid = _fetching(lambda: PartRenderer(book, renderer, pool, jobs, use_cache, trace,
+                                          metadata.version("weasyprint")).lay_out_book(on_front))
     return laid.pdf, laid.labels, laid.breaks, laid.warnings, laid.laid_out > 0
 
 
@@ -135,8 +142,9 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool = True, pool: Any = None, jobs: int = 1) -> Built:
-    """Render every output of the book in memory."""
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) -> Built:
+    """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
+    out the PDF, in ``parts`` or as one document."""
     renderer = Renderer(book, metadata.version("weasyprint"))
     trace("render-html")
     want_epub = "epub" in book.output.formats
@@ -150,11 +158,11 @@ def render_book(book: Book, use_cache: bool = True, pool: Any = None, jobs: int 
             covers.append(_cover(book, pdf, use_cache))
             prepared.append(prepare(book, renderer))
 
-    if pool is not None:
+    if parts:
         pdf_bytes, labels, breaks, warnings, workers_busy = _layout_parts(book, renderer, pool, jobs, use_cache,
                                                                           on_front)
     else:
-        pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache)
+        pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache, pool)
         workers_busy = False
         on_front(pdf_bytes)
     trace("render-pdf done")
@@ -190,17 +198,13 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
 
 
 def _load_libraries(book: Book, options: BuildOptions) -> None:
-    """Import everything the outputs need before the memory limit applies. The limit is for
+    """Import everything this process needs before the memory limit applies. The limit is for
     rendering (as in the worker processes); and importing a module compiles it when no bytecode
     is cached, where a refused allocation surfaces as any error but MemoryError."""
-    from compiler.pdf.pool import WORKER_MODULES, job_count
-
-    parts = in_parts(book, options)
-    names = ["compiler.leaks", "compiler.pdf.pool", "encodings.cp437", "encodings.unicode_escape"]
-    if parts:
-        names += ["compiler.pdf.parts", "compiler.pdf.merge"]
-    if not parts or job_count(options.jobs) < 2:  # laid out in this process
-        names += WORKER_MODULES
+    names = ["compiler.leaks", "compiler.pdf.pool", "compiler.pdf.parts", "encodings.cp437",
+             "encodings.unicode_escape"]
+    if in_parts(book, options):
+        names.append("compiler.pdf.merge")
     if "epub" in book.output.formats:
         names += ["compiler.epub", "compiler.epub.cover", "pypdfium2"]
     load_before_limit(names)
@@ -208,7 +212,7 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
 
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
     """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
-    the PDF's parts (see :mod:`compiler.pdf.pool`); without one, a pool is started when needed."""
+    the PDF (see :mod:`compiler.pdf.pool`); without one, a pool is started here."""
     trace("validate")
     validated = load_manifest(manifest, strict=options.strict)
     for warning in validated.warnings:
@@ -222,14 +226,13 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     with limited(options.timeout_s, options.memory_mb):
         from compiler.pdf.pool import job_count, workers
 
-        jobs = job_count(options.jobs)
-        if in_parts(book, options) and pool is not None:
-            built = render_book(book, options.use_cache, pool, jobs)
-        elif in_parts(book, options):
-            with workers(options.jobs, options.memory_mb) as own:
-                built = render_book(book, options.use_cache, own, jobs)
+        parts = in_parts(book, options)
+        jobs = job_count(options.jobs) if parts else 1
+        if pool is not None:
+            built = render_book(book, options.use_cache, pool, jobs, parts)
         else:
-            built = render_book(book, options.use_cache)
+            with workers(jobs, options.memory_mb) as own:
+                built = render_book(book, options.use_cache, own, jobs, parts)
     built.files["report.json"] = report(book, built, validated)
     trace("verify")
     scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})

@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from contextlib import nullcontext
 from pathlib import Path
 
 from compiler import __version__
@@ -48,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
                        help="stop rendering beyond this much memory (default 4096; 0: no limit)")
     build.add_argument("--jobs", type=_count, default=0, metavar="N",
-                       help="worker processes laying out the PDF's parts (default: one per core; 1: none)")
+                       help="worker processes laying out the PDF's parts (default: one per core)")
     build.add_argument("--one-document", action="store_true",
                        help="lay the PDF out as one document instead of in parts (slower; other bytes)")
     build.add_argument("--epubcheck", action="store_true",
@@ -142,8 +141,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     # A first build lays out every part: start all workers now. After one, most parts come from
     # the cache: one worker (for the part that changed), more only if work waits.
     warm = stamp is not None and (stamp[1] / ".cache" / "layout" / "pages.json").is_file()
-    with workers(args.jobs, args.memory_limit, 1 if warm else None) if not args.one_document \
-            else nullcontext() as pool:
+    with workers(1 if args.one_document else args.jobs, args.memory_limit, 1 if warm else None) as pool:
         from compiler.build import BuildOptions, build  # while the workers start
 
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,

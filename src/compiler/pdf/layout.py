@@ -24,10 +24,8 @@ from typing import Any
 import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import FatalURLFetchingError
 
 from compiler import urls
-from compiler.errors import CompilerError, Diagnostic
 from compiler.model import Book, PageBreak
 from compiler.pdf import roman, stylesheet_paths
 
@@ -172,13 +170,8 @@ def write(book: Book, laid_out: LaidOut) -> bytes:
         finisher=_finisher(book, first_body), pdf_variant="pdf/ua-1", pdf_identifier=identifier)
 
 
-def render_pdf(book: Book, html: str, fetcher: urls.ProjectFetcher,
-               page_starts: bool = True) -> tuple[bytes, LaidOut]:
-    """Lay out and write the PDF (and, for the EPUB, where each page begins); a resource
-    the fetcher refuses is an input error."""
-    try:
-        laid_out = lay_out(book, html, fetcher, page_starts)
-        return write(book, laid_out), laid_out
-    except FatalURLFetchingError as exc:
-        raise CompilerError(Diagnostic("E106", str(exc), "render",
-                                       hint="use only files inside the project")) from None
+def render_pdf(book: Book, html: str, page_starts: bool = True) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
+    """Lay out and write the book as one document (runs in a worker process): the PDF, its page
+    labels, where each page begins (for the EPUB's page-list) and WeasyPrint's warnings."""
+    laid_out = lay_out(book, html, urls.ProjectFetcher(book.root), page_starts)
+    return write(book, laid_out), laid_out.labels, laid_out.breaks, laid_out.warnings

@@ -79,6 +79,14 @@ def lay_out_part(job: PartJob) -> PartResult:
                       list(warnings), round(time.perf_counter() - began, 3))
 
 
+def lay_out_whole(book: Book, html: str, page_starts: bool) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
+    """Lay out and write the book as one document (``--one-document``, or a one-chapter book),
+    in a worker process like the parts: see :func:`compiler.pdf.layout.render_pdf`."""
+    from compiler.pdf import layout as pdf
+
+    return pdf.render_pdf(book, html, page_starts)
+
+
 @dataclass(frozen=True)
 class Plan:
     """The parts of one book: front matter and groups of chapters (the contents come later)."""

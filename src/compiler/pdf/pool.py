@@ -1,10 +1,12 @@
-"""Pool: the worker processes that lay out the PDF's parts.
+"""Pool: the worker processes that lay out the PDF (its parts, or the book as one document).
 
 Workers are started with ``spawn`` (WeasyPrint's pages cannot be pickled, so
 workers return PDF bytes) as early as the command line knows it will build,
 so that they import WeasyPrint while the main process reads the input. Each
-worker applies the memory limit itself. With one job there are no workers:
-the parts are laid out in the main process, one after the other.
+worker applies the memory limit itself. Layout always runs in a worker, even
+with one job: Pango and GLib abort the process when an allocation is refused,
+and only a process of its own lets the build report that (E407) instead of
+dying with it.
 """
 
 from __future__ import annotations
@@ -50,17 +52,18 @@ def worker_init(memory_mb: int, parent: int) -> None:
 
 
 class InProcess:
-    """A stand-in for a pool: runs each task in this process, when its result is asked for."""
+    """A pool that runs each task here, at once: for profiling and for tests that watch the
+    layout from this process. Builds never use it (see the module's docstring)."""
 
-    class _Call:
-        def __init__(self, function: Callable[..., Any], args: tuple[Any, ...]) -> None:
-            self.function, self.args = function, args
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        from concurrent.futures import Future
 
-        def result(self) -> Any:
-            return self.function(*self.args)
-
-    def submit(self, function: Callable[..., Any], *args: Any) -> _Call:
-        return self._Call(function, args)
+        future: Future[Any] = Future()
+        try:
+            future.set_result(function(*args))
+        except Exception as exc:  # noqa: BLE001 - handed to whoever asks for the result
+            future.set_exception(exc)
+        return future
 
 
 class _Guarded:
@@ -83,14 +86,11 @@ def job_count(jobs: int) -> int:
 
 @contextmanager
 def workers(jobs: int, memory_mb: int, start: int | None = None) -> Iterator[Any]:
-    """A pool of ``job_count(jobs)`` workers (or :class:`InProcess`), ``start`` of them started
+    """A pool of ``job_count(jobs)`` workers, ``start`` of them started
     at once (default: all), the others when work waits; stopped on the way out, whether the build
     succeeded or not. A worker that dies (say, killed for memory) fails the build with E407
     instead of leaving it waiting."""
     count = job_count(jobs)
-    if count < 2:
-        yield InProcess()
-        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
