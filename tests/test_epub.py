@@ -118,6 +118,14 @@ def test_cover_image_declared_and_large(built) -> None:  # type: ignore[no-untyp
     assert img.get("alt", "").startswith("Cover: Slavery Is Not Dead")
 
 
+def test_spine_puts_the_contents_between_epigraph_and_foreword(built) -> None:  # type: ignore[no-untyped-def]
+    opf = _opf(built)
+    hrefs = {i.get("id"): i.get("href") for i in opf.iterfind(".//opf:manifest/opf:item", NS)}
+    spine = [hrefs[r.get("idref")] for r in opf.iterfind(".//opf:spine/opf:itemref", NS)]
+    assert spine[:6] == ["text/cover.xhtml", "text/titlepage.xhtml", "text/copyright.xhtml", "text/epigraph.xhtml",
+                         "text/contents.xhtml", "text/foreword.xhtml"], spine
+
+
 def test_every_document_has_lang(built) -> None:  # type: ignore[no-untyped-def]
     for name, doc in _docs(built).items():
         assert doc.get("lang") == "en", name

@@ -112,7 +112,7 @@ from compiler.render import Renderer, Slice
 from compiler.pdf.parts import PartJob, lay_out_part
 book = assemble(load_manifest(Path(sys.argv[1])), redact)
 renderer = Renderer(book, "test")
-parts = {"front": Slice(toc=False, chapters=(), back=False),
+parts = {"front": Slice(toc=False, prelims=False, chapters=(), back=False),
          "first": Slice(front=False, toc=False, chapters=(1, 2), back=False)}
 for name in sys.argv[2:]:
     job = PartJob(renderer.print_html(parts[name]), book.root, book.output.style_dir, "A4", b"0" * 32)

@@ -58,12 +58,27 @@ def test_outline_has_5_chapters_and_13_posts(built, book_model) -> None:  # type
     assert [squash(t) for _, posts in chapters for t in posts] == [squash(p.title) for p in book_model.posts]
 
 
+def test_contents_follow_the_epigraph_and_precede_the_foreword(built, book_model) -> None:  # type: ignore[no-untyped-def]
+    """Chicago 1.4: dedication and epigraph, then the contents, then foreword, preface and the rest,
+    which the contents list (the epigraph is not listed)."""
+    texts = [squash(t) for t in page_texts(built["pdf"])]
+    epigraph = next(i for i, t in enumerate(texts) if "Remember behind every number" in t)
+    contents = next(i for i, t in enumerate(texts) if t.startswith("Contents"))
+    foreword = next(i for i, t in enumerate(texts) if t.startswith("Foreword"))
+    assert [s.kind for s in book_model.front] == ["epigraph", "foreword"]
+    assert epigraph < contents < foreword
+    assert labels(built["pdf"])[contents] == "ix" and labels(built["pdf"])[foreword] == "xi"
+    assert "Epigraph" not in texts[contents] and texts[contents].split()[1] == "Foreword"
+
+
 def test_contents_page_numbers_are_where_titles_start(built, book_model) -> None:  # type: ignore[no-untyped-def]
     pdf = built["pdf"]
     page_labels = labels(pdf)
     texts = [squash(t) for t in page_texts(pdf)]
-    titles = [p.title for p in book_model.posts] + [s.title for s in book_model.back]
+    titles = [s.title for s in book_model.front_after_toc] + [p.title for p in book_model.posts] + \
+        [s.title for s in book_model.back]
     printed = contents_entries(pdf, titles)
+    assert set(printed) == set(titles)
     for title, label in printed.items():
         assert label != "0", "target-counter rendered 0"
         index = page_labels.index(label)

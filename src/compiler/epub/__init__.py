@@ -51,8 +51,11 @@ def documents(book: Book) -> list[Document]:
     docs = [Document("cover.xhtml", "Cover", "cover", "cover", {}),
             Document("titlepage.xhtml", "Title Page", "titlepage", "frontmatter", {}),
             Document("copyright.xhtml", "Copyright", "copyright", "frontmatter", {})]
-    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s}) for s in book.front]
+    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s})
+             for s in book.front_before_toc]
     docs.append(Document("contents.xhtml", "Contents", "toc", "frontmatter", {}))
+    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s})
+             for s in book.front_after_toc]
     docs += [Document(f"{c.id}.xhtml", c.title, "chapter", "bodymatter", {"chapter": c}) for c in book.chapters]
     docs += [Document(f"{s.id}.xhtml", s.title, "section", "backmatter", {"section": s}) for s in book.back]
     return docs

@@ -23,6 +23,9 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+#: Front matter that precedes the contents; the rest follows them.
+BEFORE_CONTENTS = frozenset({"dedication", "epigraph"})
+
 @dataclass(frozen=True, slots=True)
 class Block:
     """A block of post text.
@@ -221,6 +224,16 @@ class Book:
     root: Path
     sources: tuple[str, ...]
     redactions: tuple[Redaction, ...] = ()
+
+    @property
+    def front_before_toc(self) -> tuple[Section, ...]:
+        """The front matter that comes before the contents: dedication and epigraph (Chicago 1.4)."""
+        return tuple(s for s in self.front if s.kind in BEFORE_CONTENTS)
+
+    @property
+    def front_after_toc(self) -> tuple[Section, ...]:
+        """The front matter that the contents list and precede: foreword, preface, introduction…"""
+        return tuple(s for s in self.front if s.kind not in BEFORE_CONTENTS)
 
     @property
     def posts(self) -> tuple[Post, ...]:

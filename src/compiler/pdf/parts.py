@@ -1,13 +1,14 @@
 """Parts: lay the book out in parts on several cores, and join them.
 
-The book is cut where a right-hand page begins anyway: the front matter
-(cover to foreword), groups of whole chapters (the last with the back
-matter), and the contents. Front matter is numbered in roman, so the body
-always starts at page 1. Each body group restarts the page counter from the
-page counts of the groups before it: taken from the part cache when that
-group was laid out before (keyed by its HTML), else estimated; a group laid
-out from a wrong guess is laid out again. The contents come last, with the
-page labels the other parts produced printed as text. Parts are laid out in
+The book is cut where a right-hand page begins anyway: the opening (cover
+to epigraph), groups of whole chapters (the last with the back matter), and
+the contents with the front matter that follows them (foreword, preface…).
+Front matter is numbered in roman, so the body always starts at page 1. Each
+body group restarts the page counter from the page counts of the groups
+before it: taken from the part cache when that group was laid out before
+(keyed by its HTML), else estimated; a group laid out from a wrong guess is
+laid out again. The contents part comes last: it prints the page labels the
+other parts produced as text, and counts its own foreword and preface. Parts are laid out in
 ``spawn`` worker processes (WeasyPrint's pages cannot be pickled, so workers
 return PDF bytes) and joined by :mod:`compiler.pdf.merge`.
 """
@@ -130,9 +131,10 @@ def plan(book: Book) -> Plan:
             end += 1
         if g == count - 1:
             end = len(numbers)
-        groups.append(Slice(front=False, toc=False, chapters=tuple(numbers[start:end]), back=g == count - 1))
+        groups.append(Slice(front=False, toc=False, prelims=False, chapters=tuple(numbers[start:end]),
+                            back=g == count - 1))
         start = end
-    return Plan(Slice(toc=False, chapters=(), back=False), groups)
+    return Plan(Slice(toc=False, prelims=False, chapters=(), back=False), groups)
 
 
 def _odd(pages: int) -> int:
@@ -216,7 +218,8 @@ class PartRenderer:
 
     def _weight(self, part: Slice) -> float:
         """Roughly how long a part takes to lay out, in words."""
-        sections = (self.book.front if part.front else ()) + (self.book.back if part.back else ())
+        sections = ((self.book.front_before_toc if part.front else ()) + (self.book.front_after_toc if part.prelims else ())
+                    + (self.book.back if part.back else ()))
         return (_words(self.book, part.chapters or ()) + sum(len(_TAGS.sub(" ", s.html).split()) for s in sections)
                 + (FRONT_PAGES_WEIGHT if part.front else 0))
 

@@ -73,13 +73,16 @@ def spell(number: int) -> str:
 class Slice:
     """Which part of the book a print document holds (the whole book by default).
 
-    ``first_page`` restarts the page counter on the document's first page;
-    ``toc_pages`` gives the contents their page labels as text, for a contents
-    laid out apart from the pages it lists.
+    ``front`` is the opening (cover to epigraph), ``prelims`` the front matter
+    after the contents (foreword, preface…). ``first_page`` restarts the page
+    counter on the document's first page; ``toc_pages`` gives the contents the
+    page labels, as text, of the entries laid out apart from them (the others
+    are counted where they stand).
     """
 
     front: bool = True
     toc: bool = True
+    prelims: bool = True
     chapters: tuple[int, ...] | None = None  # chapter numbers; None: all of them
     back: bool = True
     first_page: int | None = None
@@ -89,7 +92,7 @@ class Slice:
         return self.chapters is None or number in self.chapters
 
     def page_attr(self, target: str) -> Markup:
-        if self.toc_pages is None:
+        if self.toc_pages is None or target not in self.toc_pages:
             return Markup("")
         return Markup(' data-page="{}"').format(self.toc_pages[target])
 
