@@ -58,6 +58,19 @@ def test_outline_has_5_chapters_and_13_posts(built, book_model) -> None:  # type
     assert [squash(t) for _, posts in chapters for t in posts] == [squash(p.title) for p in book_model.posts]
 
 
+def test_no_post_title_ends_on_a_line_of_one_word(built, book_model) -> None:  # type: ignore[no-untyped-def]
+    lines = [squash(line) for text in page_texts(built["pdf"]) for line in text.split("\n") if line.strip()]
+    wrapped = 0
+    for post in book_model.posts:
+        title = squash(post.title)
+        spans = [lines[i:i + n] for n in (1, 2, 3) for i in range(len(lines)) if " ".join(lines[i:i + n]) == title]
+        assert spans, title
+        for span in spans:
+            wrapped += len(span) > 1
+            assert len(span[-1].split()) >= 2, span
+    assert wrapped  # the shipped book has wrapped titles: the test sees them
+
+
 def test_contents_follow_the_epigraph_and_precede_the_foreword(built, book_model) -> None:  # type: ignore[no-untyped-def]
     """Chicago 1.4: dedication and epigraph, then the contents, then foreword, preface and the rest,
     which the contents list (the epigraph is not listed)."""

@@ -21,7 +21,7 @@ import weasyprint
 from compiler.leaks import scan_files
 from compiler.model import Redaction
 
-from conftest import ROOT, copy_project, run_compiler
+from conftest import ROOT, copy_project, run_compiler, squash
 
 CANARY = "Zyxandra Qelbrook"
 CANARY_REDACTION = (Redaction(CANARY, "Z. Q."),)
@@ -154,7 +154,7 @@ def test_hostile_markup_shows_as_text_in_the_epub(hostile) -> None:  # type: ign
         if name in ("zero-width", "bidi", "long-line", "long-words"):
             continue
         assert text in visible, name
-        assert title in visible, name
+        assert squash(title) in squash(visible), name  # (a title's last two words are tied)
     assert "Markdown <script>alert(1)</script> and ![x](file:///etc/passwd) stay text." in visible
 
 

@@ -48,6 +48,15 @@ def typo(text: str) -> str:
     return _SPACES.sub(" ", _INVISIBLE.sub("", text))
 
 
+_LAST_WORD = re.compile(r" (\S+)$")
+
+
+def heading(text: str) -> str:
+    """A title as :func:`typo` sets it, its last word tied to the one before by a no-break
+    space, so that a heading never ends on a line of one word ("II)")."""
+    return _LAST_WORD.sub("\u00a0\\1", typo(text))
+
+
 def span(date: DateSpan | None) -> str:
     """A post's date as a reader reads it: a day, a month or a year."""
     if date is None:
@@ -109,7 +118,7 @@ class Renderer:
             loader=jinja2.FileSystemLoader(book.output.style_dir / "templates"),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=False, lstrip_blocks=False)
-        self.env.filters.update(typo=typo, span=span, longdate=longdate, spell=spell)
+        self.env.filters.update(typo=typo, heading=heading, span=span, longdate=longdate, spell=spell)
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
