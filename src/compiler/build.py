@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from compiler import cache, urls
+from compiler import cache, files
 from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_before_limit
 from compiler.manifest import Validated, load_manifest
@@ -219,7 +219,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         print(warning.format(), file=sys.stderr)
     trace("assemble")
     book = _override(assemble(validated, redact), options)
-    if not urls.inside(book.root, book.output.directory):
+    if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
     _load_libraries(book, options)
@@ -242,8 +242,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 epubcheck(name, data)
     trace("write")
     out = book.output.directory
-    urls.remove_stale_temporaries(out)
-    written = urls.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
+    files.remove_stale_temporaries(out)
+    written = files.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
     if options.stamp_key:
         cache.record(options.stamp_key, built.files, out)
     if not options.quiet:
@@ -253,5 +253,5 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
         for name, path in written.items():
             extra = f" ({built.pages} pages)" if name.endswith(".pdf") else ""
-            print(f"wrote {urls.display_path(path)}{extra}", file=sys.stderr)
+            print(f"wrote {files.display_path(path)}{extra}", file=sys.stderr)
     return written

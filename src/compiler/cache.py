@@ -141,7 +141,7 @@ def record(key: str, files: dict[str, bytes], out: Path) -> None:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from compiler.urls import write_all
+    from compiler.files import write_all
 
     write_all(path.parent, {path.name: data})
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ebooklib import epub as eb
 
-from compiler import urls
+from compiler import files
 from compiler.epub import pagelist
 from compiler.epub.package import rezip
 from compiler.model import Book, PageBreak
@@ -135,10 +135,10 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     style = book.output.style_dir
     for name in ("book.css", "epub.css"):
         epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css",
-                            urls.read_project_file(book.root, style / name)))
+                            files.read_project_file(book.root, style / name)))
     for n, font in enumerate(sorted((style / "fonts").glob("*.*tf"))):
         epub.add_item(_Item(f"font{n}", f"fonts/{font.name}", FONT_TYPES[font.suffix],
-                            urls.read_project_file(book.root, font)))
+                            files.read_project_file(book.root, font)))
     spine: list[Any] = []
     for n, doc in enumerate(docs):
         properties = ["nav"] if doc.part == "toc" else []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from compiler import urls
+from compiler import files
 from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest.headers import Header, parse_footer, parse_header
 from compiler.ingest.structure import structure
@@ -110,7 +110,7 @@ def read_pages(paths: Iterable[Path], root: Path | None = None) -> list[PostCopy
     for path in paths:
         name = display_path(path, root)
         try:
-            copies.extend(parse_page(urls.decode(urls.read_bytes(path), name), name))
+            copies.extend(parse_page(files.decode(files.read_bytes(path), name), name))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
     if problems:

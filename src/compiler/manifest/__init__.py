@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from compiler import urls
+from compiler import files
 from compiler.dedup import dedup
 from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest import read_pages
@@ -41,7 +41,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     if not path.is_file():
         raise CompilerError(Diagnostic("E200", "manifest not found", name,
                                        hint="pass the path of a book.yaml"))
-    text = urls.read_text(path)
+    text = files.read_text(path)
     try:
         located = load(text)
     except YAMLSyntaxError as exc:

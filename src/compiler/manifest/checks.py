@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from compiler import urls
+from compiler import files
 from compiler.errors import Diagnostic
 from compiler.manifest.yamlsrc import Located
 from compiler.model import Post
@@ -63,7 +63,7 @@ class Checker:
                      "write paths relative to the manifest's folder")
             return None
         target = self.root / value
-        if ".." in pure.parts or not urls.inside(self.root, target):
+        if ".." in pure.parts or not files.inside(self.root, target):
             self.add("E211", f"path '{value}' leads outside the project", path,
                      "keep every input inside the manifest's folder (no '..', no symlinks out)")
             return None
@@ -81,8 +81,8 @@ class Checker:
                 continue
             if self.project_path(pattern, ("sources", i), must_exist=False) is None:
                 continue
-            matches = urls.glob(self.root, pattern)
-            outside = [m for m in matches if not urls.inside(self.root, m)]
+            matches = files.glob(self.root, pattern)
+            outside = [m for m in matches if not files.inside(self.root, m)]
             for m in outside:
                 self.add("E211", f"source '{m.name}' is a link that leads outside the project",
                          ("sources", i), "copy the page into sources/ instead of linking it")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from compiler import urls
+from compiler import files
 from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
@@ -81,7 +81,7 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 
 def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
-    title, body = _split_title(urls.read_text(root / spec.file))
+    title, body = _split_title(files.read_text(root / spec.file))
     section_id = spec.kind
     n = 2
     while section_id in used:
@@ -114,7 +114,7 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
     back = tuple(_section(root, s, used) for s in spec.back_matter)
     chapters = tuple(
         Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
-                intro_html=markdown(urls.read_text(root / c.intro)) if c.intro else "",
+                intro_html=markdown(files.read_text(root / c.intro)) if c.intro else "",
                 posts=tuple(posts[p] for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,

@@ -25,7 +25,7 @@ import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from compiler import urls
+from compiler import files, urls
 from compiler.model import Book, PageBreak
 from compiler.pdf import roman, stylesheet_paths
 
@@ -54,7 +54,7 @@ class _Collect(logging.Handler):
 def stylesheets(root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
                 fonts: FontConfiguration) -> list[weasyprint.CSS]:
     """The print stylesheets, read through the project fetcher."""
-    return [weasyprint.CSS(string=urls.read_project_file(root, path).decode(),
+    return [weasyprint.CSS(string=files.read_project_file(root, path).decode(),
                            base_url=path.as_uri(), url_fetcher=fetcher, font_config=fonts)
             for path in stylesheet_paths(style_dir, page_size)]
 
@@ -84,7 +84,7 @@ def _styles(root: Path, style_dir: Path, page_size: str,
     lays out with the same style files (a worker lays out several parts)."""
     digest = hashlib.sha256()
     for path in [*stylesheet_paths(style_dir, page_size), *sorted((style_dir / "fonts").glob("*.*tf"))]:
-        digest.update(path.name.encode() + b"\0" + urls.read_project_file(root, path))
+        digest.update(path.name.encode() + b"\0" + files.read_project_file(root, path))
     key = (root, style_dir, page_size, digest.digest())
     if key not in _STYLES:
         _STYLES.clear()

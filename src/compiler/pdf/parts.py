@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from compiler import cache, urls
+from compiler import cache, files, urls
 from compiler.model import Book, PageBreak
 from compiler.render import Renderer, Slice
 from compiler.pdf import roman, stylesheet_paths
