@@ -15,9 +15,9 @@ from pathlib import Path
 
 from compiler import __version__
 from compiler.errors import CompilerError, Diagnostic, Exit
+from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
 COMMANDS = ("build", "check", "posts")
-WORDS_PER_PAGE = {"A4": 420, "Letter": 400, "6x9in": 300}
 
 
 def _count(text: str) -> int:
@@ -37,9 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the book (the default command)")
     build.add_argument("manifest", type=Path, help="the book's manifest, e.g. book.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as unplaced posts) as errors")
-    build.add_argument("--format", action="append", choices=["pdf", "epub"], dest="formats",
+    build.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                        help="build only this format (repeatable; default: the manifest's formats)")
-    build.add_argument("--page-size", choices=["A4", "Letter", "6x9in"], help="override output.page_size")
+    build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
     build.add_argument("--timeout", type=float, default=600, metavar="SECONDS",

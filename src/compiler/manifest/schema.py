@@ -16,14 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from compiler.errors import Diagnostic
 from compiler.manifest.yamlsrc import Located
+from compiler.model.kinds import Format, PageSize, SectionKind
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z\d]{5,8})*$")
 _ID = r"^[a-z0-9][a-z0-9-]*$"
 _COLOR = r"^#[0-9a-fA-F]{6}$"
 
-SectionKind = Literal["dedication", "epigraph", "foreword", "preface", "introduction",
-                      "how-to-help", "about-the-authors", "acknowledgements", "sources",
-                      "afterword", "appendix", "notes"]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -109,8 +107,8 @@ class ChapterSpec(_Strict):
 class OutputSpec(_Strict):
     dir: NonEmpty = "out"
     basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] = "book"
-    formats: Annotated[list[Literal["pdf", "epub"]], Field(min_length=1)] = ["pdf", "epub"]
-    page_size: Literal["A4", "Letter", "6x9in"] = "A4"
+    formats: Annotated[list[Format], Field(min_length=1)] = ["pdf", "epub"]
+    page_size: PageSize = "A4"
     style: NonEmpty = "styles"
 
 

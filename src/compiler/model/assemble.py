@@ -22,6 +22,7 @@ from compiler import files
 from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
+from compiler.model.kinds import SECTION_KINDS
 from compiler.model.types import (
     Block, Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
 )
@@ -31,12 +32,6 @@ _MD = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": 
     ["replacements", "smartquotes"]).disable("image")
 _H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
-SECTION_TITLES = {
-    "dedication": "Dedication", "epigraph": "Epigraph", "foreword": "Foreword", "preface": "Preface",
-    "introduction": "Introduction", "how-to-help": "How to Help", "about-the-authors": "About the Authors",
-    "acknowledgements": "Acknowledgements", "sources": "Sources", "afterword": "Afterword",
-    "appendix": "Appendix", "notes": "Notes",
-}
 
 
 def markdown(text: str) -> str:
@@ -87,7 +82,7 @@ def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
     while section_id in used:
         section_id, n = f"{spec.kind}-{n}", n + 1
     used.add(section_id)
-    return Section(section_id, spec.kind, spec.title or title or SECTION_TITLES[spec.kind], markdown(body))
+    return Section(section_id, spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title, markdown(body))
 
 
 def _corrected(posts: tuple[Post, ...], validated: Validated) -> dict[str, Post]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from compiler.model.kinds import SECTION_KINDS, Format, PageSize, SectionKind
+
 BlockKind = Literal["p", "heading", "quote", "signoff", "note"]
 
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
@@ -23,8 +25,6 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-#: Front matter that precedes the contents; the rest follows them.
-BEFORE_CONTENTS = frozenset({"dedication", "epigraph"})
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -131,7 +131,7 @@ class Section:
     """Front or back matter: a titled piece of editorial text (safe XHTML)."""
 
     id: str
-    kind: str
+    kind: SectionKind
     title: str
     html: str
 
@@ -175,9 +175,6 @@ class Metadata:
     cover: Cover = field(default_factory=Cover)
     names_changed: bool = False
 
-
-PageSize = Literal["A4", "Letter", "6x9in"]
-Format = Literal["pdf", "epub"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,12 +225,12 @@ class Book:
     @property
     def front_before_toc(self) -> tuple[Section, ...]:
         """The front matter that comes before the contents: dedication and epigraph (Chicago 1.4)."""
-        return tuple(s for s in self.front if s.kind in BEFORE_CONTENTS)
+        return tuple(s for s in self.front if SECTION_KINDS[s.kind].before_contents)
 
     @property
     def front_after_toc(self) -> tuple[Section, ...]:
         """The front matter that the contents list and precede: foreword, preface, introduction…"""
-        return tuple(s for s in self.front if s.kind not in BEFORE_CONTENTS)
+        return tuple(s for s in self.front if not SECTION_KINDS[s.kind].before_contents)
 
     @property
     def posts(self) -> tuple[Post, ...]:

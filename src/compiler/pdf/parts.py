@@ -29,11 +29,11 @@ from typing import Any
 
 from compiler import cache, files, urls
 from compiler.model import Book, PageBreak
+from compiler.model.kinds import WORDS_PER_PAGE
 from compiler.render import Renderer, Slice
 from compiler.pdf import roman, stylesheet_paths
 
 WORDS_PER_GROUP = 30000
-WORDS_PER_PAGE = {"A4": 450, "Letter": 430, "6x9in": 250}  # a first guess only: a miss costs a re-layout
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
 _TAGS = re.compile(r"<[^>]+>")
@@ -232,7 +232,7 @@ class PartRenderer:
         """Measured on the groups laid out so far in this build; else the page size's first guess."""
         words = sum(_words(self.book, groups[i].chapters or ()) for i in results)
         pages = sum(_odd(results[i].pages) - OPENING_PAGES * len(groups[i].chapters or ()) for i in results)
-        return words / pages if words and pages > 0 else WORDS_PER_PAGE.get(self.book.output.page_size, 400)
+        return words / pages if words and pages > 0 else WORDS_PER_PAGE[self.book.output.page_size]
 
     def _first_page(self, k: int, groups: list[Slice], results: dict[int, PartResult]) -> int | None:
         """Group ``k``'s first folio: counted from the groups before it that are laid out, and for the

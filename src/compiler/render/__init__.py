@@ -18,18 +18,10 @@ import jinja2
 from markupsafe import Markup
 from compiler import __version__
 from compiler.model import Book, DateSpan
+from compiler.model.kinds import SECTION_KINDS
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
 PRINT_STYLESHEETS = ("book.css", "print.css")  # then page-<size>.css
-SECTION_TYPES = {"dedication": "dedication", "epigraph": "epigraph", "foreword": "foreword",
-                 "preface": "preface", "introduction": "introduction", "acknowledgements": "acknowledgments",
-                 "afterword": "afterword", "appendix": "appendix", "notes": "endnotes",
-                 "how-to-help": "appendix", "about-the-authors": "appendix", "sources": "appendix"}
-SECTION_ROLES = {"dedication": "doc-dedication", "epigraph": "doc-epigraph", "foreword": "doc-foreword",
-                 "preface": "doc-preface", "introduction": "doc-introduction",
-                 "acknowledgements": "doc-acknowledgments", "afterword": "doc-afterword",
-                 "appendix": "doc-appendix", "how-to-help": "doc-appendix",
-                 "about-the-authors": "doc-appendix", "sources": "doc-appendix", "notes": "doc-endnotes"}
 _NUMBERS = ("Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen Fourteen "
             "Fifteen Sixteen Seventeen Eighteen Nineteen Twenty").split()
 _SPACES = re.compile(r"[ \u00a0]+")
@@ -122,7 +114,7 @@ class Renderer:
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
-            section_types=SECTION_TYPES, section_roles=SECTION_ROLES, scope=WHOLE)
+            section_kinds=SECTION_KINDS, scope=WHOLE)
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
