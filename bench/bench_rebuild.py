@@ -51,7 +51,7 @@ def main(runs: int = 5) -> dict[str, object]:
             for name, r in (("cold full build", cold), ("no-op rebuild", noop), ("one-word edit", one_edit),
                             ("EPUB-only change", epub_only))]
     print(table(rows, ["build", "median s", "min", "max", "x cold"]))
-    result = {"benchmark": "rebuilds", "cold": cold, "noop": noop, "one_edit": one_edit, "epub_only": epub_only,
+    result: dict[str, object] = {"benchmark": "rebuilds", "cold": cold, "noop": noop, "one_edit": one_edit, "epub_only": epub_only,
               "ratios": {r[0]: r[4] for r in rows}, "targets": {"no-op rebuild": 0.05, "one-word edit": 1.0}}
     save("rebuild", result)
     shutil.rmtree(work, ignore_errors=True)

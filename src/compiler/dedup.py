@@ -169,7 +169,7 @@ def _match(cluster: _Cluster, item: _Item) -> tuple[str, float] | None:
 
 def _cluster_block(items: list[_Item]) -> list[_Cluster]:
     clusters: list[_Cluster] = []
-    by_key: dict[str, _Cluster] = {}
+    by_key: dict[bytes, _Cluster] = {}
     for item in sorted(items, key=lambda i: i.order):
         found = by_key.get(item.key)
         reason = _match(found, item) if found else None

@@ -9,6 +9,7 @@ rendered with markdown-it-py; dates come from the manifest or
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 import uuid
@@ -77,7 +78,7 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
     title, body = _split_title(files.read_text(root / spec.file))
-    section_id = spec.kind
+    section_id: str = spec.kind
     n = 2
     while section_id in used:
         section_id, n = f"{spec.kind}-{n}", n + 1
@@ -85,10 +86,14 @@ def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
     return Section(section_id, spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title, markdown(body))
 
 
+def _replace(text: str, find: str, by: str) -> str:
+    return text.replace(find, by)
+
+
 def _corrected(posts: tuple[Post, ...], validated: Validated) -> dict[str, Post]:
     by_id = {p.id: p for p in posts}
     for fix in validated.spec.corrections:
-        by_id[fix.post] = map_post(by_id[fix.post], lambda t, f=fix: t.replace(f.find, f.replace))
+        by_id[fix.post] = map_post(by_id[fix.post], functools.partial(_replace, find=fix.find, by=fix.replace))
     return by_id
 
 
