@@ -1,32 +1,43 @@
 """Leak scan: find any redacted term in any output before it replaces the last one.
 
 The PDF is searched in the text of each page, the outline, the document info
-and XMP metadata, named destinations, link URIs, the structure tree's Alt
-and ActualText, and every decompressed object; the EPUB in every member's
-name and content (unescaped, Unicode-normalised); the report as text. Text
-is compared case-blind, without diacritics, with hyphenation and letter
-spacing undone.
+and XMP metadata, named destinations, link URIs (percent-decoded), the
+structure tree's Alt and ActualText, and every decompressed object; the EPUB
+in every member's name, the raw text of each XML member (entities decoded),
+its text content with the markup removed (inline elements joined without a
+space, so ``Nat<em>a</em>sha`` reads as one word), and every attribute value
+and URL (percent-decoded); JSON in its raw text and every string in it.
+
+Text is compared in the fold of :mod:`compiler.fold`, the one redaction uses
+(case, marks, invisible characters, look-alikes, hyphenation, letter
+spacing). Unlike redaction, the scan also counts a term inside a word
+(``xnatashay``): anything redaction could not replace stops the build.
 """
 
 from __future__ import annotations
 
 import html
 import io
-import re
-import unicodedata
+import json
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
 
 import pikepdf
 import pypdfium2
+from lxml import etree
 
 from compiler.errors import CompilerError, Diagnostic, Exit
+from compiler.fold import Finder, fold
 from compiler.model import Book, Redaction
-from compiler.redact import strip_marks
 
-_HYPHENATED = re.compile(r"[\u00ad\u2010-]\s*\n\s*")
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+#: XHTML elements that do not end a word: their text joins the text around them.
+_INLINE = frozenset("a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span strong sub sup "
+                    "time u var wbr".split())
+_XML = (".xhtml", ".html", ".htm", ".opf", ".ncx", ".xml", ".svg", ".smil")
+_PARSER = etree.XMLParser(recover=True, resolve_entities=False, huge_tree=True, no_network=True)
 
 
 @dataclass(frozen=True)
@@ -36,23 +47,9 @@ class Leak:
     where: str
 
 
-def normalise(text: str) -> str:
-    """Fold case, diacritics, compatibility forms, hyphenation and invisible characters."""
-    text = _HYPHENATED.sub("", unicodedata.normalize("NFKC", text))
-    return strip_marks(_INVISIBLE.sub("", text)).casefold()
-
-
-def _term_patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    letters = normalise(term)
-    plain = re.compile(r"(?<![^\W_])" + re.escape(letters).replace(r"\ ", r"[\s_-]+") + r"(?![^\W_])")
-    spaced = re.compile(r"(?<![^\W_])" + r"\s{0,3}".join(re.escape(c) for c in letters if not c.isspace())
-                        + r"(?![^\W_])")
-    return plain, spaced
-
-
 def _raw_forms(term: str) -> list[bytes]:
-    letters = strip_marks(term).casefold()
-    variants = {letters, letters.replace(" ", "-"), letters.replace(" ", "_"), letters.replace(" ", "")}
+    words = fold(term).split()
+    variants = {sep.join(words) for sep in (" ", "-", "_", "")}
     return [v.encode(encoding) for v in sorted(variants) for encoding in ("utf-8", "utf-16-be")]
 
 
@@ -63,16 +60,21 @@ def find_bytes(data: bytes, redactions: tuple[Redaction, ...]) -> list[str]:
 
 
 def find(text: str | bytes, redactions: tuple[Redaction, ...]) -> list[str]:
-    """The redacted terms found in ``text``."""
+    """The redacted terms found in ``text``, anywhere (inside a word too)."""
     if isinstance(text, bytes):
         return find_bytes(text, redactions)
-    folded = normalise(text)
-    found = []
-    for r in redactions:
-        plain, spaced = _term_patterns(r.term)
-        if plain.search(folded) or spaced.search(folded):
-            found.append(r.term)
-    return found
+    finder = Finder(text)
+    return [r.term for r in redactions if finder.find(r.term)]
+
+
+def decode_url(url: str) -> str:
+    """A URL with its percent-encoding undone (repeatedly: ``%254E`` is ``N`` too)."""
+    for _ in range(3):
+        decoded = unquote(url)
+        if decoded == url:
+            break
+        url = decoded
+    return url
 
 
 def _pdf_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
@@ -119,22 +121,68 @@ def _object_texts(obj: object, number: int) -> Iterator[tuple[str, str | bytes]]
                 value = obj[key]
                 if isinstance(value, pikepdf.Dictionary) and "/URI" in value:
                     value = value.URI
-                yield f"object {number} {key}", str(value)
+                yield f"object {number} {key}", decode_url(str(value))
         if "/A" in obj and isinstance(obj.A, pikepdf.Dictionary) and "/URI" in obj.A:
-            yield f"object {number} link URI", str(obj.A.URI)
+            yield f"object {number} link URI", decode_url(str(obj.A.URI))
     elif isinstance(obj, pikepdf.String):
         yield f"object {number} (string)", str(obj)
+
+
+def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
+    """An XML member's text content (inline elements joined without a space), attribute values
+    and URLs (percent-decoded)."""
+    root = etree.fromstring(content, _PARSER)
+    if root is None:
+        return
+    parts: list[str] = []
+    values: list[str] = []
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if not isinstance(element.tag, str):
+            continue
+        inline = etree.QName(element).localname in _INLINE
+        if event == "start":
+            parts.append(element.text or "" if inline else " " + (element.text or ""))
+            values += [f"{v} {decode_url(v)}" for v in element.attrib.values()]
+        else:
+            parts.append(("" if inline else " ") + (element.tail or ""))
+    yield f"text of {member}", "".join(parts)
+    yield f"attributes of {member}", "\n".join(values)
 
 
 def _epub_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as epub:
         for info in epub.infolist():
-            yield f"member name {info.filename}", info.filename
+            yield f"member name {info.filename}", f"{info.filename} {decode_url(info.filename)}"
             content = epub.read(info)
-            if info.filename.endswith((".xhtml", ".html", ".opf", ".ncx", ".xml", ".css", ".txt")):
+            if info.filename.endswith(_XML):
                 yield f"member {info.filename}", html.unescape(content.decode("utf-8", "replace"))
+                yield from _markup_texts(info.filename, content)
+            elif info.filename.endswith((".css", ".txt", ".json")):
+                yield f"member {info.filename}", content.decode("utf-8", "replace")
             else:
                 yield f"member {info.filename}", content
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _plain_texts(name: str, data: bytes) -> Iterator[tuple[str, str | bytes]]:
+    text = data.decode("utf-8", "replace")
+    yield "text", text
+    if name.endswith(".json"):
+        try:
+            yield "JSON strings", "\n".join(_strings(json.loads(text)))
+        except ValueError:
+            pass
 
 
 def scan_files(files: dict[str, bytes], redactions: tuple[Redaction, ...]) -> list[Leak]:
@@ -146,7 +194,7 @@ def scan_files(files: dict[str, bytes], redactions: tuple[Redaction, ...]) -> li
         elif name.endswith(".epub"):
             places = _epub_texts(data)
         else:
-            places = iter([("text", data.decode("utf-8", "replace"))])
+            places = _plain_texts(name, data)
         for where, text in places:
             leaks.extend(Leak(term, name, where) for term in find(text, redactions))
         leaks.extend(Leak(term, name, "file name") for term in find(name, redactions))
@@ -168,10 +216,15 @@ def scan(book: Book, files: dict[str, bytes], scanned: dict[str, list[Leak]] | N
 
 
 def _mask(text: str, book: Book) -> str:
-    """Hide every redacted term (even inside a word) in a message about a leak."""
+    """Hide every redacted term and each of its words (even inside a word) in a message about a leak."""
     for n, r in enumerate(book.redactions, 1):
-        for word in strip_marks(r.term).split():
-            text = re.sub(re.escape(word), f"[term #{n}]", strip_marks(text), flags=re.I)
+        for word in (r.term, *r.term.split()):
+            done, pieces = 0, []
+            for o in Finder(text).find(word):
+                if o.start >= done:
+                    pieces += [text[done:o.start], f"[term #{n}]"]
+                    done = o.end
+            text = "".join(pieces) + text[done:]
     return text
 
 

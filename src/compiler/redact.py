@@ -1,57 +1,55 @@
 """Redaction: replace protected names everywhere in the book model.
 
 Applied to the model before anything is templated, so that titles, text,
-metadata, ids and anchors all carry the replacement. Matching is
-case-insensitive, respects word boundaries, and catches possessives and
-diacritic variants ("Natasha’s", "Natásha", "NATASHA").
+metadata, ids and anchors all carry the replacement. Matching is done in
+:mod:`compiler.fold`, the normalisation the leak scan uses too: any case,
+diacritics and other combining marks, invisible characters, compatibility
+forms and look-alike letters from other scripts (``Natasha's``, ``NATÁSHA``,
+``N\u0430t\u0430sh\u0430``, ``Nata-sha``, ``N a t a s h a``), and names
+joined to other words at a change of case or a digit (``NatashaIvanova``,
+``natasha2012``). The replacement goes into the original text, at the
+original characters the match folded from. A match inside a word
+(``xnatashay``) is left for the leak scan, which refuses the build.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import fields, replace
-from functools import lru_cache
 from typing import Any
 
 from compiler.dedup import make_slug
+from compiler.fold import Finder
 from compiler.model import Book, Chapter, Post, Redaction
 
 
-_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-def strip_marks(text: str) -> str:
-    """Text without combining marks (diacritics), in NFC."""
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text)))
-
-
-@lru_cache(maxsize=256)
-def pattern(term: str) -> re.Pattern[str]:
-    """A regex for ``term`` in NFD text: any diacritics, any case, whole words only
-    (a bare plural or possessive "s" is caught too, and kept)."""
-    parts = [r"[\s_-]+" if char.isspace() else re.escape(char) + "[\u0300-\u036f]*" for char in strip_marks(term)]
-    return re.compile(r"(?<!\w)" + "".join(parts) + r"(?P<s>s?)(?!\w)", re.I)
+def _redact_one(text: str, redaction: Redaction) -> str:
+    pieces: list[str] = []
+    done = 0
+    for o in Finder(text).find(redaction.term):
+        if o.bounded and o.start >= done:
+            pieces += [text[done:o.start], redaction.replacement, text[o.plural:o.end]]
+            done = o.end
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def redact_text(text: str, redactions: tuple[Redaction, ...]) -> str:
-    """Replace every redacted term in ``text``."""
-    if not redactions or not text:
-        return text
-    decomposed = unicodedata.normalize("NFD", text)
-    changed = decomposed
-    for r in redactions:
-        changed = pattern(r.term).sub(lambda m, rep=r.replacement: rep + m["s"], changed)
-    return text if changed == decomposed else unicodedata.normalize("NFC", changed)
+    """Replace every redacted term in ``text`` that stands as a word (see the module docstring)."""
+    for r in redactions if text else ():
+        text = _redact_one(text, r)
+    return text
 
 
 def redact_id(ident: str, redactions: tuple[Redaction, ...]) -> str:
-    """An id (slug) with redacted terms replaced, still a valid slug."""
+    """An id (slug) with redacted terms replaced, still a valid slug. A slug has lost the case that
+    shows where a word ends, so here a word holding a term anywhere is replaced whole."""
     spaced = ident.replace("-", " ")
     fixed = redact_text(spaced, redactions)
+    for r in redactions:
+        finder = Finder(fixed)
+        words = {(fixed.rfind(" ", 0, o.start) + 1, (fixed + " ").find(" ", o.end)) for o in finder.find(r.term)}
+        for start, end in sorted(words, reverse=True):
+            fixed = fixed[:start] + r.replacement + fixed[end:]
     return ident if fixed == spaced else make_slug(fixed)
 
 
