@@ -48,7 +48,7 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
-    stamp_key: str = ""  # the inputs' hash taken when the build started (see compiler.cache)
+    stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
 
 
 _START = time.perf_counter()
@@ -110,13 +110,13 @@ def _layout(book: Book, html: str, want_breaks: bool, use_cache: bool,
 
 def _fetching(lay_out: Callable[[], T]) -> T:
     """Run a layout; a resource the project fetcher refused (in a worker) is an input error."""
+    from compiler.pdf import Refused
+
     try:
         return lay_out()
-    except Exception as exc:
-        if type(exc).__name__ == "FatalURLFetchingError":
-            raise CompilerError(Diagnostic("E106", str(exc), "render",
-                                           hint="use only files inside the project")) from None
-        raise
+    except Refused as exc:
+        raise CompilerError(Diagnostic("E106", exc.message, exc.file, exc.line,
+                                       hint="use only files inside the project")) from None
 
 
 def in_parts(book: Book, options: BuildOptions) -> bool:
@@ -214,11 +214,14 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
     the PDF (see :mod:`compiler.pdf.pool`); without one, a pool is started here."""
     trace("validate")
-    validated = load_manifest(manifest, strict=options.strict)
-    for warning in validated.warnings:
-        print(warning.format(), file=sys.stderr)
-    trace("assemble")
-    book = _override(assemble(validated, redact), options)
+    with files.recording() as read:  # every input the manifest names, whichever key names it
+        validated = load_manifest(manifest, strict=options.strict)
+        for problem in validated.warnings:
+            print(problem.format(), file=sys.stderr)
+        trace("assemble")
+        book = _override(assemble(validated, redact), options)
+    inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
+    stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
@@ -244,8 +247,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     out = book.output.directory
     files.remove_stale_temporaries(out)
     written = files.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
-    if options.stamp_key:
-        cache.record(options.stamp_key, built.files, out)
+    if stamp:
+        cache.record(manifest, inputs, stamp, built.files, out)
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)

@@ -101,6 +101,7 @@ def cmd_posts(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from compiler.ingest.text import shown  # nothing the manifest says reaches the terminal raw
     from compiler.manifest import load_manifest
     from compiler.model.assemble import assemble
     from compiler.redact import redact
@@ -111,13 +112,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     book = assemble(validated, redact)
     per_page = WORDS_PER_PAGE[book.output.page_size]
     total = 0
-    print(f"{book.meta.title}: {len(book.chapters)} chapters, {len(book.posts)} posts "
+    print(f"{shown(book.meta.title, 200)}: {len(book.chapters)} chapters, {len(book.posts)} posts "
           f"({validated.copies} copies in {len(validated.sources)} pages)")
     for chapter in book.chapters:
         words = sum(p.words for p in chapter.posts)
         total += words
         posts = f"{len(chapter.posts)} post{'s' if len(chapter.posts) != 1 else ''}"
-        print(f"  {chapter.number}. {chapter.title}: {posts}, {words:,} words")
+        print(f"  {chapter.number}. {shown(chapter.title, 200)}: {posts}, {words:,} words")
     print(f"total: {total:,} words, about {max(1, round(total / per_page))} pages of text on "
           f"{book.output.page_size}")
     return Exit.OK
@@ -130,8 +131,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
                      "one_document": args.one_document}
-    stamp = cache.build_key(args.manifest, cache_options)
-    if not args.no_cache and (outputs := cache.up_to_date(stamp)) is not None:
+    cache.reset()
+    digest = cache.options_digest(cache_options)
+    out = args.out.resolve() if args.out else cache.output_folder(args.manifest)
+    if not args.no_cache and (outputs := cache.up_to_date(args.manifest, out, digest)) is not None:
         if not args.quiet:
             print(f"up to date: {', '.join(p.name for p in outputs)} (inputs unchanged; --no-cache rebuilds)",
                   file=sys.stderr)
@@ -140,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     # A first build lays out every part: start all workers now. After one, most parts come from
     # the cache: one worker (for the part that changed), more only if work waits.
-    warm = stamp is not None and (stamp[1] / ".cache" / "layout" / "pages.json").is_file()
+    warm = out is not None and (out / ".cache" / "layout" / "pages.json").is_file()
     with workers(1 if args.one_document else args.jobs, args.memory_limit, 1 if warm else None) as pool:
         from compiler.build import BuildOptions, build  # while the workers start
 
@@ -148,8 +151,10 @@ def cmd_build(args: argparse.Namespace) -> int:
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
                                jobs=args.jobs, one_document=args.one_document,
-                               stamp_key=stamp[0] if stamp else "")
+                               stamp_key=digest)
         build(args.manifest, options, pool)
+    for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time
+        print(problem.format(), file=sys.stderr)
     return Exit.OK
 
 
@@ -168,7 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback unless asked
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - the last line of defence: no traceback unless asked
         if getattr(args, "debug", False):
             raise
         print(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for a traceback)",

@@ -7,15 +7,17 @@ renderer uses is :mod:`compiler.urls`, which reads project files through here.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import glob as _glob
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from compiler.errors import CompilerError, Diagnostic, display_path
+from compiler.errors import CompilerError, Diagnostic, Exit, display_path
 
 #: Largest input file read; a bigger one is refused before it is read.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
@@ -25,8 +27,26 @@ MAX_INPUT_BYTES = 20 * 1024 * 1024
 ENCODINGS = ("utf-8-sig", "cp1252")
 
 
+#: Every input read while :func:`recording` is active (the build stamp hashes them).
+_RECORDERS: list[set[Path]] = []
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[set[Path]]:
+    """Collect the resolved path of every input file read in the body (through this module), so
+    that whatever a manifest key names is hashed into the build stamp, whichever key named it."""
+    paths: set[Path] = set()
+    _RECORDERS.append(paths)
+    try:
+        yield paths
+    finally:
+        _RECORDERS.remove(paths)
+
+
 def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     """Read a whole input file, refusing one larger than ``limit``."""
+    for paths in _RECORDERS:
+        paths.add(path.resolve())
     try:
         size = path.stat().st_size
         if size > limit:
@@ -87,39 +107,98 @@ def read_project_file(root: Path, path: Path) -> bytes:
     return read_bytes(path)
 
 
+#: What to do about a failed write, by errno: (what happened, hint).
+_WRITE_PROBLEMS: dict[int, tuple[str, str]] = {
+    errno.EROFS: ("the file system is read-only", "make it writable, or choose another folder with --out"),
+    errno.ENOSPC: ("no space left on the device", "free some space, or choose another folder with --out"),
+    errno.EDQUOT: ("disk quota exceeded", "free some space, or choose another folder with --out"),
+    errno.EACCES: ("permission denied", "check the folder's permissions, or choose another folder with --out"),
+    errno.EPERM: ("operation not permitted", "check the folder's permissions, or choose another folder with --out"),
+    errno.EISDIR: ("a folder is in the way", "remove or rename that folder"),
+    errno.EFBIG: ("the file is too large for the file system", "choose another folder with --out"),
+    errno.ENAMETOOLONG: ("the path is too long", "choose a shorter folder with --out"),
+    errno.EIO: ("input/output error", "check the disk, or choose another folder with --out"),
+}
+_NOT_A_FOLDER = (errno.ENOTDIR, errno.EEXIST)
+
+
+def write_problem(exc: OSError, path: Path) -> tuple[str, str, str]:
+    """What a failed write of ``path`` means: (the path to name, what happened, what to do).
+    A file where a folder belongs (``out/.cache`` a file, say) is named itself."""
+    if exc.errno in _NOT_A_FOLDER:
+        for parent in (path, *path.parents):
+            if parent.exists() and not parent.is_dir():
+                return display_path(parent), "is a file, not a folder", "remove or rename it"
+    what, hint = _WRITE_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "check the folder, or choose "
+                                                     "another folder with --out"))
+    return display_path(path), what, hint
+
+
+class WriteError(CompilerError):
+    """A file could not be written: one line naming the path (exit code 4, an output problem)."""
+
+    def __init__(self, exc: OSError, path: Path, doing: str = "cannot write the file", code: str = "E411") -> None:
+        where, what, hint = write_problem(exc, path)
+        self.cause, self.path = exc, path
+        super().__init__(Diagnostic(code, f"{doing}: {what}", where, hint=hint), Exit.OUTPUT)
+
+
+def make_folder(folder: Path) -> None:
+    """Create ``folder`` (and its parents) if missing; a failure is a :class:`WriteError`."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(exc, folder, "cannot create the folder", "E410") from None
+    if not folder.is_dir():
+        raise WriteError(OSError(errno.ENOTDIR, "Not a directory"), folder, "cannot create the folder", "E410")
+
+
 def write_all(out: Path, files: dict[str, bytes], on_step: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Write every file to a temporary beside its target, then move each into place.
 
     Nothing replaces a previous output until every new one is completely on
     disk (written, flushed and fsynced); a kill at any point leaves each
     output either the old or the new complete file, and the next build
-    removes the temporaries (:func:`remove_stale_temporaries`).
+    removes the temporaries (:func:`remove_stale_temporaries`). A failure
+    (read-only folder, full disk, a file where a folder belongs...) is a
+    :class:`WriteError` naming the path, and leaves the previous files as they were.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     temps: dict[Path, Path] = {}
+    target = out
     try:
         for name, data in files.items():
             if on_step:
                 on_step(name)
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out)
-            temps[out / name] = Path(tmp)
+            target = out / name
+            fd, name_of_temp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{name}-", suffix=".tmp", dir=out)
+            temps[out / name] = Path(name_of_temp)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(tmp, 0o644)
+            os.chmod(name_of_temp, 0o644)
         if on_step:
             on_step("(replace)")
-        for target, tmp in temps.items():
-            os.replace(tmp, target)
+        for target, temp in temps.items():
+            os.replace(temp, target)
+    except OSError as exc:
+        raise WriteError(exc, target) from None
     finally:
-        for tmp in temps.values():
-            tmp.unlink(missing_ok=True)
-    return {target.name: target for target in temps}
+        for temp in temps.values():
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+    return {path.name: path for path in temps}
+
+
+#: How :func:`write_all` names its temporary files; nothing else is ever deleted as stale.
+TEMP_PREFIX = ".compiler-tmp-"
 
 
 def remove_stale_temporaries(directory: Path) -> None:
-    """Delete temporary files an interrupted build left in ``directory``."""
+    """Delete the temporary files an interrupted build left in ``directory``: only files named as
+    :func:`write_all` names them (``.compiler-tmp-<name>-XXXXXXXX.tmp``), never a user's."""
     if directory.is_dir():
-        for stale in directory.glob(".*.tmp"):
-            stale.unlink(missing_ok=True)
+        for stale in directory.glob(f"{TEMP_PREFIX}*.tmp"):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)

@@ -12,6 +12,7 @@ import contextlib
 import importlib
 import resource
 import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -73,13 +74,29 @@ def _alarm(signum: int, frame: FrameType | None) -> None:
     raise _Timeout
 
 
+def quiet_hook(previous: Callable[[Any], object]) -> Callable[[Any], object]:
+    """An unraisable-exception hook that says nothing of a refused allocation: under a memory limit,
+    a ``__del__`` or a finaliser that runs out of memory is the limit's doing (the build reports the
+    limit once, E403), and the default hook, short of memory itself, would print only half a line
+    ("Exception ignored in: ") before the build's own message."""
+
+    def hook(unraisable: Any) -> object:
+        if isinstance(unraisable.exc_value, MemoryError) or exhausted():
+            return None
+        return previous(unraisable)
+
+    return hook
+
+
 @contextlib.contextmanager
 def limited(timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMORY_MB) -> Iterator[None]:
     """Run the body under a time limit and a memory limit."""
     previous_handler = signal.signal(signal.SIGALRM, _alarm)
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = memory_mb * 1024 * 1024
+    previous_hook = sys.unraisablehook
     if memory_mb > 0 and (hard == resource.RLIM_INFINITY or limit <= hard):
+        sys.unraisablehook = quiet_hook(previous_hook)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     if timeout_s > 0:
         signal.setitimer(signal.ITIMER_REAL, timeout_s)
@@ -99,3 +116,4 @@ def limited(timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMOR
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous_handler)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        sys.unraisablehook = previous_hook

@@ -8,9 +8,44 @@ module imports nothing heavy: WeasyPrint is loaded only where a layout is made.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
+from compiler.errors import display_path
 from compiler.render import PRINT_STYLESHEETS
+
+_URL = re.compile(r'fetch(?:ing)? (?:"([^"]+)"|(\S+?)(?::\s|:?$))')
+_STYLE_FILES = (".css", ".html", ".xhtml", ".htm", ".svg")
+
+
+class Refused(Exception):
+    """A resource the project's URL fetcher refused, as an ordinary, picklable error that names
+    where the URL is written (WeasyPrint's ``FatalURLFetchingError`` is a ``BaseException``, which
+    ``except Exception`` lets through)."""
+
+    def __init__(self, message: str, file: str = "render", line: int = 0) -> None:
+        super().__init__(message, file, line)
+        self.message, self.file, self.line = message, file, line
+
+
+def refused(exc: BaseException, root: Path, style_dir: Path) -> Refused:
+    """The :class:`Refused` error for a refused fetch: the file (stylesheet, template) and line
+    that name its URL, or the last part of its path."""
+    message = str(exc)
+    match = _URL.search(message)
+    url = (match[1] or match[2]) if match else ""
+    name = unquote(urlsplit(url).path).rsplit("/", 1)[-1]
+    try:
+        candidates = sorted(p for p in style_dir.rglob("*") if p.suffix in _STYLE_FILES and p.is_file())
+        for needle in [n for n in (url, name) if n]:
+            for path in candidates:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                if needle in text:
+                    return Refused(message, display_path(path, root), text[: text.index(needle)].count("\n") + 1)
+    except OSError:
+        pass
+    return Refused(message)
 
 
 def stylesheet_paths(style_dir: Path, page_size: str) -> list[Path]:

@@ -15,13 +15,14 @@ return PDF bytes) and joined by :mod:`compiler.pdf.merge`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,7 +32,7 @@ from compiler import cache, files, urls
 from compiler.model import Book, PageBreak
 from compiler.model.kinds import WORDS_PER_PAGE
 from compiler.render import Renderer, Slice
-from compiler.pdf import roman, stylesheet_paths
+from compiler.pdf import refused, roman, stylesheet_paths
 
 WORDS_PER_GROUP = 30000
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
@@ -68,7 +69,7 @@ def lay_out_part(job: PartJob) -> PartResult:
     from compiler.pdf import layout as pdf
 
     began = time.perf_counter()
-    with pdf.collected_warnings() as warnings:
+    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir):
         document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root))
         anchors = pdf.anchor_pages(document)
         wanted = {target for page in document.pages for kind, target, *_ in page.links if kind == "internal"}
@@ -85,7 +86,18 @@ def lay_out_whole(book: Book, html: str, page_starts: bool) -> tuple[bytes, list
     in a worker process like the parts: see :func:`compiler.pdf.layout.render_pdf`."""
     from compiler.pdf import layout as pdf
 
-    return pdf.render_pdf(book, html, page_starts)
+    with refusing(book.root, book.output.style_dir):
+        return pdf.render_pdf(book, html, page_starts)
+
+
+@contextlib.contextmanager
+def refusing(root: Path, style_dir: Path) -> Iterator[None]:
+    """Turn a fetch the project fetcher refused (a ``BaseException`` in WeasyPrint) into
+    :class:`compiler.pdf.Refused`, which names the file that asked for it and crosses processes."""
+    try:
+        yield
+    except urls.FatalURLFetchingError as exc:
+        raise refused(exc, root, style_dir) from None
 
 
 @dataclass(frozen=True)
@@ -152,12 +164,14 @@ class _Ready:
 
 class _Pending:
     def __init__(self, pending: Any, store: Callable[[PartResult], None]) -> None:
-        self.pending, self.store, self.value = pending, store, None
+        self.pending, self.store = pending, store
+        self.value: PartResult | None = None
 
     def result(self) -> PartResult:
         if self.value is None:
-            self.value = self.pending.result()
-            self.store(self.value)
+            value: PartResult = self.pending.result()
+            self.store(value)
+            self.value = value
         return self.value
 
 
@@ -174,7 +188,7 @@ class PartRenderer:
         self.relaid = 0
         self.laid_out = 0
         self.jobs = jobs
-        self.history: dict[str, int] = (cache.load_json(self.out, "pages.json") or {}) if use_cache else {}
+        self.history: dict[str, int] = (cache.load_json(self.out, "pages") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
         self.creator = f"compiler (WeasyPrint {weasyprint_version})"
 
@@ -193,7 +207,7 @@ class PartRenderer:
         if hit is None:
             return None
         data, facts = hit
-        return PartResult(data, facts["pages"], facts["anchors"], [tuple(s) for s in facts["starts"]],  # type: ignore[misc]
+        return PartResult(data, facts["pages"], facts["anchors"], [tuple(s) for s in facts["starts"]],
                           facts["stand_ins"], facts["warnings"])
 
     def submit(self, part: Slice) -> _Ready | _Pending:
@@ -301,33 +315,35 @@ class PartRenderer:
         order = list(range(-1, len(groups)))
         if 1 < self.jobs and len(groups) <= self.jobs:
             order.sort(key=lambda i: -self._weight(front_part if i < 0 else groups[i]))
-        while order or running or len(right) < len(groups):
-            for i in [i for i, h in running.items() if isinstance(h, _Ready)]:
-                take(i)
-            wrong = []
-            for i in sorted(set(results) - right - set(running)):
-                true = self._true_first_page(i, groups, results)
-                if true == groups[i].first_page:  # (group 0: both None, the body starts at 1)
-                    right.add(i)
-                elif true is not None:
-                    wrong.append(i)
-            if (wrong or order) and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
-                if wrong:
-                    i = wrong[0]
-                    groups[i] = replace(groups[i], first_page=self._true_first_page(i, groups, results))
-                    self.relaid += 1
-                    self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page {groups[i].first_page}")
-                else:
-                    i = order.pop(0)
-                    if i >= 0:
-                        groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
-                running[i] = self.submit(front_part if i < 0 else groups[i])
-            elif running:
-                take(next_done())
-            elif not order and not wrong and len(right) < len(groups):
-                raise RuntimeError("part layout cannot finish")  # cannot happen: every group is laid out
-        for thread in helper:
-            thread.join()
+        try:  # the helper thread never outlives this call (not even a failed layout's)
+            while order or running or len(right) < len(groups):
+                for i in [i for i, h in running.items() if isinstance(h, _Ready)]:
+                    take(i)
+                wrong = []
+                for i in sorted(set(results) - right - set(running)):
+                    true = self._true_first_page(i, groups, results)
+                    if true == groups[i].first_page:  # (group 0: both None, the body starts at 1)
+                        right.add(i)
+                    elif true is not None:
+                        wrong.append(i)
+                if (wrong or order) and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
+                    if wrong:
+                        i = wrong[0]
+                        groups[i] = replace(groups[i], first_page=self._true_first_page(i, groups, results))
+                        self.relaid += 1
+                        self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page {groups[i].first_page}")
+                    else:
+                        i = order.pop(0)
+                        if i >= 0:
+                            groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
+                    running[i] = self.submit(front_part if i < 0 else groups[i])
+                elif running:
+                    take(next_done())
+                elif not order and not wrong and len(right) < len(groups):
+                    raise RuntimeError("part layout cannot finish")  # cannot happen: every group is laid out
+        finally:
+            for thread in helper:
+                thread.join()
         if failed:
             raise failed[0]
         return front[0], results
@@ -340,7 +356,7 @@ class PartRenderer:
         parts = plan(self.book)
         groups = list(parts.groups)
         front, results = self._lay_out_groups(parts.front, groups, on_front)
-        cache.store_json(self.out, "pages.json", {**self.history, **{
+        cache.store_json(self.out, "pages", {**self.history, **{
             self._history_key(g): _odd(results[i].pages) for i, g in enumerate(groups)}})
 
         labels_at: dict[str, str] = {a: roman(i + 1) for a, i in front.anchors.items()}

@@ -15,6 +15,7 @@ import ctypes
 import os
 import resource
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,12 +43,13 @@ def worker_init(memory_mb: int, parent: int) -> None:
     """Start a worker: tie its life to the build's, import what it runs before the first part
     arrives (see :func:`compiler.limits.load_before_limit`), then apply the memory limit to what follows (the rendering), as the main process does."""
     _die_with_parent(parent)
-    from compiler.limits import load_before_limit
+    from compiler.limits import load_before_limit, quiet_hook
 
     load_before_limit(WORKER_MODULES)
 
     if memory_mb:
         limit = memory_mb * 1024 * 1024
+        sys.unraisablehook = quiet_hook(sys.unraisablehook)  # no half line on the shared stderr
         resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
 
 
