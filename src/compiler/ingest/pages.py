@@ -15,6 +15,7 @@ from compiler import files
 from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest.headers import Header, parse_footer, parse_header
 from compiler.ingest.structure import structure
+from compiler.ingest.text import codepoint, first_control, is_blank, shown
 from compiler.model import PostCopy, Seen
 
 
@@ -22,12 +23,25 @@ def _error(code: str, message: str, name: str, line: int, hint: str) -> Compiler
     return CompilerError(Diagnostic(code, message, name, line, hint=hint))
 
 
+#: Longest post title, in characters: a longer "title" is a paragraph where a title belongs.
+MAX_TITLE = 300
+
+
+def _refuse_controls(lines: list[str], name: str) -> None:
+    """No control character (but tab) anywhere: no output can show one, and a terminal obeys it."""
+    for number, line in enumerate(lines, 1):
+        if (column := first_control(line)) is not None:
+            raise CompilerError(Diagnostic("E118", f"control character {codepoint(line[column])} in the page",
+                                           name, number, column + 1,
+                                           "remove it: it is a terminal escape or a binary byte, not text"))
+
+
 def paragraphs(lines: list[str]) -> list[str]:
     """Split body lines into paragraphs, joining soft-wrapped lines."""
     paras: list[str] = []
     current: str | None = None
     for raw in lines:
-        line = raw.strip()
+        line = "" if is_blank(raw) else raw.strip()
         if not line:
             if current is not None:
                 paras.append(current)
@@ -46,14 +60,15 @@ def paragraphs(lines: list[str]) -> list[str]:
 def parse_page(text: str, name: str) -> list[PostCopy]:
     """Parse one decoded archive page; raise with the file and line on bad input."""
     lines = text.split("\n")
-    numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
+    _refuse_controls(lines, name)
+    numbered = [(n, line) for n, line in enumerate(lines, 1) if not is_blank(line)]
     if not numbered:
         raise _error("E110", "archive page is empty", name, 1,
                      "remove the file or save the page again with its posts")
     header_line, header_text = numbered[0]
     header = parse_header(header_text)
     if header is None:
-        raise _error("E111", f"no archive header: {header_text.strip()[:60]!r} is not one",
+        raise _error("E111", f"no archive header: '{shown(header_text.strip())}' is not one",
                      name, header_line,
                      "the first line must be e.g. 'Posts tagged X' or 'Archive for February 6, 2012'")
     copies: list[PostCopy] = []
@@ -61,15 +76,19 @@ def parse_page(text: str, name: str) -> list[PostCopy]:
     body: list[str] = []
     for number, line in enumerate(lines[header_line:], header_line + 1):
         if title is None:
-            if not line.strip():
+            if is_blank(line):
                 continue
             if parse_footer(line) is not None:
-                raise _error("E112", f"footer {line.strip()!r} without a post", name, number,
+                raise _error("E112", f"footer '{shown(line.strip())}' without a post", name, number,
                              "a post needs a title line and text before its footer")
             if parse_header(line) is not None and not copies:
                 raise _error("E113", "second archive header", name, number,
                              "save each archive page in its own file")
             title = (number, line.strip())
+            if len(title[1]) > MAX_TITLE:
+                raise _error("E117", f"post title '{shown(title[1], 50)}' is {len(title[1]):,} characters long, "
+                             f"over {MAX_TITLE}", name, number,
+                             "a post starts with its title on a line of its own, then a blank line")
             body = []
             continue
         comments = parse_footer(line)
@@ -78,12 +97,12 @@ def parse_page(text: str, name: str) -> list[PostCopy]:
             continue
         paras = paragraphs(body)
         if not paras:
-            raise _error("E114", f"post {title[1][:50]!r} has no text before its footer", name,
+            raise _error("E114", f"post '{shown(title[1], 50)}' has no text before its footer", name,
                          title[0], "check that the title and footer belong together")
         copies.append(_copy(title, paras, header, comments, name, len(copies) + 1))
         title = None
     if title is not None:
-        raise _error("E115", f"post {title[1][:50]!r} has no footer", name, title[0],
+        raise _error("E115", f"post '{shown(title[1], 50)}' has no footer", name, title[0],
                      "each post ends with a line such as 'Leave a comment »' or 'Comments (3) »'")
     if not copies:
         raise _error("E116", "archive page has a header but no posts", name, header_line,

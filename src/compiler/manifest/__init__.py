@@ -14,6 +14,7 @@ from compiler import files
 from compiler.dedup import dedup
 from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest import read_pages
+from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
 from compiler.manifest.schema import ManifestSpec, validate
 from compiler.manifest.yamlsrc import YAMLSyntaxError, load
@@ -35,26 +36,45 @@ class Validated:
     warnings: tuple[Diagnostic, ...]
 
 
-def load_manifest(path: Path, strict: bool = False) -> Validated:
-    """Validate ``path`` completely; raise with every problem found."""
-    name = display_path(path)
-    if not path.is_file():
-        raise CompilerError(Diagnostic("E200", "manifest not found", name,
+#: Largest manifest read: a book.yaml is a few kilobytes.
+MAX_MANIFEST_BYTES = 1024 * 1024
+
+
+def _read(path: Path, name: str) -> str:
+    if path.is_dir():
+        raise CompilerError(Diagnostic("E200", "the manifest is a folder, not a file", name,
                                        hint="pass the path of a book.yaml"))
-    text = files.read_text(path)
+    if not path.is_file():
+        raise CompilerError(Diagnostic("E200", "manifest not found", name, hint="pass the path of a book.yaml"))
+    size = path.stat().st_size
+    if size > MAX_MANIFEST_BYTES:
+        raise CompilerError(Diagnostic("E249", f"the manifest is {size:,} bytes, over the limit of "
+                                       f"{MAX_MANIFEST_BYTES:,}", name, hint="a book.yaml needs a few kilobytes"))
+    return files.decode(files.read_bytes(path, MAX_MANIFEST_BYTES), name)
+
+
+def load_manifest(path: Path, strict: bool = False) -> Validated:
+    """Validate ``path`` completely; raise with every problem found (each once: a check whose
+    inputs failed, such as post ids when a source could not be read, is not run)."""
+    name = display_path(path)
+    text = _read(path, name)
     try:
         located = load(text)
     except YAMLSyntaxError as exc:
-        raise CompilerError(Diagnostic("E200", f"YAML syntax error: {exc.message}", name, exc.line,
-                                       exc.column, hint="fix the indentation, quotes or brackets there")) from None
+        message = f"YAML syntax error: {exc.message}" if exc.code == "E200" else exc.message
+        raise CompilerError(Diagnostic(exc.code, message, name, exc.line, exc.column, hint=exc.hint)) from None
     root = path.resolve().parent
     spec, diagnostics = validate(located, name)
     checker = Checker(located, name, root)
+    checker.values()
+    checker.environment()
     checker.files()
     sources = checker.sources()
+    checker.output_dir(path.resolve(), sources)
     posts: list[Post] = []
     merges: list[Merge] = []
     copies = 0
+    complete = checker.sources_complete and bool(sources)
     if sources:
         try:
             found = read_pages(sources, root)
@@ -62,8 +82,12 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
             posts, merges = dedup(found)
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
-    chapters = checker.placements(posts, strict) if posts else {}
-    checker.corrections(posts)
+            complete = False
+    if complete:  # post ids are checked against every post, or not at all
+        chapters = checker.placements(posts, strict)
+        checker.corrections(posts)
+    else:
+        chapters = {}
     _unique_chapter_ids(checker)
     diagnostics.extend(checker.diagnostics)
     errors = [d for d in diagnostics if not d.warning]
@@ -79,6 +103,6 @@ def _unique_chapter_ids(checker: Checker) -> None:
     for i, chapter in checker.items("chapters"):
         if isinstance(chapter, dict) and isinstance(chapter.get("id"), str):
             if chapter["id"] in seen:
-                checker.add("E225", f"chapter id '{chapter['id']}' is used twice", ("chapters", i, "id"),
+                checker.add("E225", f"chapter id '{shown(chapter['id'])}' is used twice", ("chapters", i, "id"),
                             "give each chapter its own id")
             seen.setdefault(chapter["id"], i)

@@ -8,7 +8,9 @@ defensively, so they run (and report) even where the schema found errors.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,8 +19,31 @@ from typing import Any
 
 from compiler import files
 from compiler.errors import Diagnostic
+from compiler.ingest.text import shown
+from compiler.manifest.globs import MAX_ENTRIES, MAX_MATCHES, GlobLimit, bounded_glob
 from compiler.manifest.yamlsrc import Located
 from compiler.model import Post
+
+
+#: The most archive pages, and bytes of them, a book may read.
+MAX_PAGES = MAX_MATCHES
+MAX_SOURCE_BYTES = 200 * 1024 * 1024
+
+
+#: The dates every output can hold: an EPUB's zip timestamps run from 1980 to 2107.
+FIRST_DATE, LAST_DATE = dt.date(1980, 1, 1), dt.date(2107, 12, 31)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 @dataclass
@@ -31,6 +56,7 @@ class Checker:
 
     def __post_init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
+        self.sources_complete = True  # False once a source glob failed: post ids cannot be checked
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str, warning: bool = False) -> None:
         line, col = self.located.where(path)
@@ -55,43 +81,91 @@ class Checker:
     def project_path(self, value: Any, path: tuple[Any, ...], must_exist: bool = True,
                      directory: bool = False) -> Path | None:
         """Resolve a path written in the manifest; report escapes and missing files."""
-        if not isinstance(value, str) or not value:
+        if not isinstance(value, str) or not value or tuple(path) in self.located.refused:
             return None
         pure = PurePosixPath(value)
         if pure.is_absolute() or Path(value).is_absolute():
-            self.add("E210", f"absolute path '{value}' is not allowed", path,
+            self.add("E210", f"absolute path '{shown(value)}' is not allowed", path,
                      "write paths relative to the manifest's folder")
             return None
         target = self.root / value
         if ".." in pure.parts or not files.inside(self.root, target):
-            self.add("E211", f"path '{value}' leads outside the project", path,
+            self.add("E211", f"path '{shown(value)}' leads outside the project", path,
                      "keep every input inside the manifest's folder (no '..', no symlinks out)")
             return None
         if must_exist and not (target.is_dir() if directory else target.is_file()):
             kind = "folder" if directory else "file"
-            self.add("E212", f"{kind} '{value}' does not exist", path, f"create the {kind} or fix the path")
+            self.add("E212", f"{kind} '{shown(value)}' does not exist", path, f"create the {kind} or fix the path")
             return None
         return target
 
     def sources(self) -> list[Path]:
-        """Every archive page the source globs match."""
+        """Every archive page the source globs match (a bounded walk: see :mod:`.globs`)."""
         found: list[Path] = []
+        total = 0
         for i, pattern in self.items("sources"):
             if not isinstance(pattern, str) or not pattern:
+                self.sources_complete = False
                 continue
             if self.project_path(pattern, ("sources", i), must_exist=False) is None:
+                self.sources_complete = False
                 continue
-            matches = files.glob(self.root, pattern)
+            before = len(self.diagnostics)
+            matches = self._glob(pattern, ("sources", i))
             outside = [m for m in matches if not files.inside(self.root, m)]
             for m in outside:
-                self.add("E211", f"source '{m.name}' is a link that leads outside the project",
+                self.add("E211", f"source '{shown(m.name)}' is a link that leads outside the project",
                          ("sources", i), "copy the page into sources/ instead of linking it")
             matches = [m for m in matches if m not in outside]
-            if not matches and not outside:
-                self.add("E213", f"source glob '{pattern}' matches no file", ("sources", i),
+            if not matches and not outside and len(self.diagnostics) == before:
+                self.add("E213", f"source glob '{shown(pattern)}' matches no file", ("sources", i),
                          "check the pattern, e.g. 'sources/*.txt'")
-            found.extend(m for m in matches if m not in found)
+            if (other := next((m for m in matches if self._not_a_page(m)), None)) is not None:
+                self.add("E253", f"source glob '{shown(pattern)}' matches '{shown(self._rel(other))}', which is "
+                         "not an archive page", ("sources", i), "narrow the pattern, e.g. 'sources/*.txt'")
+                matches = []
+            if len(self.diagnostics) > before:
+                self.sources_complete = False
+            for m in matches:
+                if m not in found:
+                    found.append(m)
+                    total += _size(m)
+            if len(found) > MAX_PAGES or total > MAX_SOURCE_BYTES:
+                self.add("E251", f"the sources add up to {len(found):,} pages and {total:,} bytes, over the limits "
+                         f"of {MAX_PAGES:,} pages and {MAX_SOURCE_BYTES:,} bytes", ("sources", i),
+                         "a book holds fewer pages: narrow the globs")
+                self.sources_complete = False
+                return []
         return found
+
+    def _glob(self, pattern: str, path: tuple[Any, ...]) -> list[Path]:
+        try:
+            return bounded_glob(self.root, pattern)
+        except GlobLimit as exc:
+            if exc.kind == "loop":
+                self.add("E252", f"source glob '{shown(pattern)}' runs into a symbolic link loop at "
+                         f"'{shown(exc.where)}'", path, "remove the link, or write a pattern without '**'")
+            else:
+                self.add("E250", f"source glob '{shown(pattern)}' looks at more than "
+                         f"{MAX_ENTRIES if exc.kind == 'entries' else MAX_PAGES:,} "
+                         f"{'files and folders' if exc.kind == 'entries' else 'files'}", path,
+                         "narrow the pattern, e.g. 'sources/*.txt'")
+            return []
+
+    def _rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.name
+
+    def _not_a_page(self, path: Path) -> bool:
+        """The manifest, a Markdown file, a style or an output: never an archive page."""
+        resolved = path.resolve()
+        if resolved.suffix.lower() in (".yaml", ".yml", ".md", ".pdf", ".epub", ".json"):
+            return True
+        folders = [self.get("output", "dir"), self.get("output", "style")]
+        return any(isinstance(f, str) and f and files.inside(self.root / f, resolved) and
+                   (self.root / f).resolve() != self.root.resolve() for f in folders)
 
     def files(self) -> None:
         """Front and back matter, chapter intros and the style folder."""
@@ -106,20 +180,77 @@ class Checker:
         if style is not None:
             target = self.project_path(style, ("output", "style"), directory=True)
             if target is not None and not (target / "templates").is_dir():
-                self.add("E214", f"style folder '{style}' has no templates/ folder", ("output", "style"),
+                self.add("E214", f"style folder '{shown(style)}' has no templates/ folder", ("output", "style"),
                          "point output.style at a folder like 'styles'")
-        out = self.get("output", "dir")
-        if out is not None:
-            self.project_path(out, ("output", "dir"), must_exist=False)
+
+    def output_dir(self, manifest: Path, sources: Sequence[Path]) -> None:
+        """The output folder: inside the project, a folder (or nothing yet), and apart from every input
+        (a build writes there and deletes its stale temporary files there)."""
+        value = self.get("output", "dir")
+        where = ("output", "dir")
+        target = self.project_path(value if value is not None else "out", where, must_exist=False)
+        if target is None:
+            return
+        shown_dir = shown(value if value is not None else "out")
+        if target.exists() and not target.is_dir():
+            self.add("E247", f"output folder '{shown_dir}' is a file", where,
+                     "name a folder that does not exist yet, e.g. 'out'")
+            return
+        out = target.resolve()
+        if out == self.root.resolve():
+            self.add("E248", f"output folder '{shown_dir}' is the project folder", where,
+                     "write the book to a folder of its own, e.g. 'out'")
+            return
+        inputs = [manifest, *sources, *self._named_files()]
+        style = self.get("output", "style")
+        if isinstance(style, str) and style:
+            inputs.append(self.root / style)
+            if files.inside(self.root / style, out):
+                self.add("E248", f"output folder '{shown_dir}' lies in the style folder", where,
+                         "write the book to a folder of its own, e.g. 'out'")
+                return
+        held = next((p for p in inputs if files.inside(out, p)), None)
+        if held is not None:
+            self.add("E248", f"output folder '{shown_dir}' holds the input '{shown(self._rel(held))}'", where,
+                     "write the book to a folder of its own, e.g. 'out'")
+
+    def _named_files(self) -> list[Path]:
+        named = [self.get(part, i, "file") for part in ("front_matter", "back_matter")
+                 for i, _ in self.items(part)]
+        named += [self.get("chapters", i, "intro") for i, _ in self.items("chapters")]
+        return [self.root / p for p in named if isinstance(p, str) and p and not PurePosixPath(p).is_absolute()]
+
+    def values(self) -> None:
+        """Values the schema lets through that an output cannot hold."""
+        date = self.get("book", "date")
+        if isinstance(date, dt.date) and not FIRST_DATE <= _day(date) <= LAST_DATE:
+            self.add("E245", f"book.date {date.isoformat()} is outside {FIRST_DATE} to {LAST_DATE}",
+                     ("book", "date"), "write the publication date: an EPUB's zip timestamps hold no other")
+        basename = self.get("output", "basename")
+        if isinstance(basename, str) and basename.split(".")[0].upper() in _RESERVED:
+            self.add("E246", f"basename '{shown(basename)}' is a reserved device name on Windows",
+                     ("output", "basename"), "choose another name, e.g. the title's words")
+
+    def environment(self) -> None:
+        """``SOURCE_DATE_EPOCH``, when it is set, must also lie in the range the outputs hold."""
+        epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        if not epoch or not re.fullmatch(r"-?\d{1,20}", epoch):
+            return  # unset, or not a number (which the build reports as E231)
+        first = int(dt.datetime.combine(FIRST_DATE, dt.time(), dt.timezone.utc).timestamp())
+        last = int(dt.datetime.combine(LAST_DATE, dt.time(23, 59, 59), dt.timezone.utc).timestamp())
+        if not first <= int(epoch) <= last:
+            self.diagnostics.append(Diagnostic(
+                "E245", f"SOURCE_DATE_EPOCH={shown(epoch)} is outside {FIRST_DATE} to {LAST_DATE}", "environment",
+                hint=f"set it to a Unix time from {first} to {last}"))
 
     # -- posts ---------------------------------------------------------------
     def unknown(self, post_id: Any, ids: Sequence[str], path: tuple[Any, ...]) -> bool:
         if not isinstance(post_id, str) or post_id in ids:
             return False
         close = difflib.get_close_matches(post_id, ids, n=3, cutoff=0.5)
-        hint = "did you mean " + " or ".join(f"'{c}'" for c in close) + "?" if close else \
+        hint = "did you mean " + " or ".join(f"'{shown(c)}'" for c in close) + "?" if close else \
             "run 'python -m compiler posts sources/' to list the ids"
-        self.add("E220", f"unknown post id '{post_id}'", path, hint)
+        self.add("E220", f"unknown post id '{shown(post_id)}'", path, hint)
         return True
 
     def placements(self, posts: Sequence[Post], strict: bool) -> dict[str, list[str]]:
@@ -134,17 +265,17 @@ class Checker:
             for post_id, where in taken:
                 if post_id in placed:
                     first = self.located.where(placed[post_id])[0]
-                    self.add("E221", f"post '{post_id}' is placed twice (first on line {first})", where,
+                    self.add("E221", f"post '{shown(post_id)}' is placed twice (first on line {first})", where,
                              "place each post in one chapter only")
                 else:
                     placed[post_id] = where
             if not taken and isinstance(chapter.get("id"), str) and self._nothing_listed(chapter):
-                self.add("E222", f"chapter '{chapter['id']}' has no posts", ("chapters", c),
+                self.add("E222", f"chapter '{shown(chapter['id'])}' has no posts", ("chapters", c),
                          "add post ids, widen its rule, or remove the chapter")
             chapters[str(chapter.get("id"))] = [p for p, _ in taken]
         for post_id in ids:
             if post_id not in placed:
-                self.add("E223" if strict else "W223", f"post '{post_id}' is in no chapter", ("chapters",),
+                self.add("E223" if strict else "W223", f"post '{shown(post_id)}' is in no chapter", ("chapters",),
                          "add it to a chapter, or leave it out on purpose", warning=not strict)
         return chapters
 
@@ -194,7 +325,7 @@ class Checker:
                 self.unknown(fix.get("post"), list(by_id), ("corrections", i, "post"))
                 continue
             if not any(fix["find"] in text for text in (post.title, *post.paragraphs)):
-                self.add("E224", f"correction '{fix['find']}' no longer matches post '{post.id}'",
+                self.add("E224", f"correction '{shown(fix['find'])}' no longer matches post '{shown(post.id)}'",
                          ("corrections", i, "find"), "the text changed: update or remove the correction")
 
 

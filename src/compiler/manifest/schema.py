@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from compiler.errors import Diagnostic
+from compiler.ingest.text import shown
 from compiler.manifest.yamlsrc import Located
 from compiler.model.kinds import Format, PageSize, SectionKind
 
@@ -106,7 +107,7 @@ class ChapterSpec(_Strict):
 
 class OutputSpec(_Strict):
     dir: NonEmpty = "out"
-    basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")] = "book"
+    basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)] = "book"
     formats: Annotated[list[Format], Field(min_length=1)] = ["pdf", "epub"]
     page_size: PageSize = "A4"
     style: NonEmpty = "styles"
@@ -179,6 +180,7 @@ def validate(located: Located, file: str) -> tuple[ManifestSpec | None, list[Dia
                    hint="keep one of them: YAML would silently use the last")
         for path, line, col, first in located.duplicates
     ]
+    diagnostics += [Diagnostic(p.code, p.message, file, p.line, p.column, p.hint) for p in located.problems]
     if not isinstance(located.data, dict):
         diagnostics.append(Diagnostic("E202", "the manifest must be a mapping with 'book', 'sources' and "
                                       "'chapters'", file, 1, 1, hint="see the README for an example"))
@@ -189,19 +191,22 @@ def validate(located: Located, file: str) -> tuple[ManifestSpec | None, list[Dia
         for error in exc.errors(include_url=False):
             path = tuple(p for p in error["loc"] if not (isinstance(p, str) and p[:1].isupper()
                                                           or str(p).startswith("function-")))
+            if any(path[:n] in located.refused for n in range(len(path) + 1)):
+                continue  # its value was refused already (a control character, say)
             line, col = located.where(path)
             kind = error["type"]
             if kind == "extra_forbidden":
-                diagnostics.append(Diagnostic("E203", f"unknown key '{_label(path)}'", file, line, col,
-                                              hint=_hint_for_extra(path)))
+                diagnostics.append(Diagnostic("E203", f"unknown key '{shown(_label(path))}'", file, line, col,
+                                              hint=shown(_hint_for_extra(path), 200)))
             elif kind == "missing":
                 diagnostics.append(Diagnostic("E204", f"missing key '{_label(path)}'", file, line, col,
                                               hint="add it"))
             else:
-                message = error["msg"].removeprefix("Value error, ")
+                message = shown(error["msg"].removeprefix("Value error, "), 200)
                 got = error.get("input")
-                shown = f" (got {got!r})" if not isinstance(got, (dict, list)) else ""
-                diagnostics.append(Diagnostic("E205", f"'{_label(path)}': {message}{shown}", file, line, col,
+                value = "" if isinstance(got, (dict, list)) else \
+                    f", got '{shown(got)}'" if isinstance(got, str) else f", got {shown(repr(got))}"
+                diagnostics.append(Diagnostic("E205", f"'{shown(_label(path))}': {message}{value}", file, line, col,
                                               hint="fix the value's type or spelling"))
         return None, diagnostics
     return (spec if not diagnostics else None), diagnostics
