@@ -7,9 +7,12 @@ on those lines, with exit code 2, no traceback and nothing written to out/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +31,10 @@ def _project(tmp: Path, case: Path) -> Path:
     (project / "chapters").mkdir()
     (project / "chapters" / "intro.md").write_text("An introduction.\n")
     (project / "styles" / "templates").mkdir(parents=True)
-    shutil.copy(case / "book.yaml", project / "book.yaml")
+    if (case / "book.yaml").is_dir():
+        shutil.copytree(case / "book.yaml", project / "book.yaml")
+    else:
+        shutil.copy(case / "book.yaml", project / "book.yaml")
     links = case / "symlinks.txt"
     if links.exists():
         for line in links.read_text().splitlines():
@@ -38,6 +44,7 @@ def _project(tmp: Path, case: Path) -> Path:
 
 
 def _expected(case: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(line, code) of every expected diagnostic (line 0: the file as a whole), and hint texts."""
     if (case / "expected.txt").exists():
         pairs = [line.split() for line in (case / "expected.txt").read_text().splitlines()]
         return sorted((int(where.split(":")[0]), code) for where, code in pairs), []
@@ -51,27 +58,70 @@ def _expected(case: Path) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]
     return sorted(expected), hints
 
 
+#: What no message may echo to a terminal: C0 and C1 controls (but the line feed), bidi controls.
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+DIAGNOSTIC = re.compile(r"book\.yaml(?::(\d+)(?::(\d+))?)?: (E\d{3}) ")
+#: Run in a subprocess: build with its layout pool replaced (the manifest fails before any layout).
+_ISOLATED = """import contextlib, sys
+import compiler.pdf.pool as pool
+pool.workers = lambda *a, **k: contextlib.nullcontext(pool.InProcess())
+from compiler.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+ISOLATED_MEMORY = 1536 * 1024 * 1024
+
+
+def _tree(project: Path) -> dict[str, float]:
+    """Every path under the project and its modification time (to see that nothing was written)."""
+    return {str(p.relative_to(project)): p.lstat().st_mtime for p in project.rglob("*")
+            if "loop" not in p.relative_to(project).parts[1:]}
+
+
+def _cap_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (ISOLATED_MEMORY, ISOLATED_MEMORY))
+
+
+def _run(case: Path, project: Path, command: str, args: list[str], capsys: pytest.CaptureFixture[str],
+         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    if (case / "isolate.txt").exists():  # a bomb: a regression must fail, never hang or swap
+        result = subprocess.run([sys.executable, "-c", _ISOLATED, command, "book.yaml", *args], cwd=project,
+                                capture_output=True, text=True, timeout=60, preexec_fn=_cap_memory)
+        return result.returncode, result.stderr
+    import compiler.pdf.pool
+
+    monkeypatch.setattr(compiler.pdf.pool, "workers", lambda *a, **k: contextlib.nullcontext(
+        compiler.pdf.pool.InProcess()))
+    code = main([command, "book.yaml", *args])
+    return code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_broken_manifest(case: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+def test_broken_manifest(case: Path, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit 2, exactly the expected one-line diagnostics, no traceback, no control character, and
+    nothing written, by ``check`` and by ``build`` alike."""
     project = _project(tmp_path, case)
     monkeypatch.chdir(project)
     args = (case / "args.txt").read_text().split() if (case / "args.txt").exists() else []
-    code = main(["check", "book.yaml", *args])
-    err = capsys.readouterr().err
+    before = _tree(project)
+    code, err = _run(case, project, command, args, capsys, monkeypatch)
     assert code == 2, err
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line and not line.startswith("book.yaml:") is False]
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert not CONTROL.search(err), repr(err)
     reported = []
     for line in err.splitlines():
-        m = re.match(r"book\.yaml:(\d+):(\d+): (E\d{3}) ", line)
+        m = DIAGNOSTIC.match(line)
         assert m, f"not a one-line diagnostic: {line!r}"
-        reported.append((int(m[1]), m[3]))
+        assert len(line) < 400, line
+        reported.append((int(m[1] or 0), m[3]))
     expected, hints = _expected(case)
     assert sorted(reported) == expected, err
     for number, hint in hints:
-        assert any(line.startswith(f"book.yaml:{number}:") and hint in line for line in lines), (hint, err)
-    assert not (project / "out").exists()
+        assert any(line.startswith(f"book.yaml:{number}:") and hint in line for line in err.splitlines()), (hint, err)
+    assert _tree(project) == before, "a failed run wrote or deleted files"
 
 
 def test_there_are_at_least_25_broken_manifests() -> None:

@@ -163,9 +163,9 @@ class Checker:
         resolved = path.resolve()
         if resolved.suffix.lower() in (".yaml", ".yml", ".md", ".pdf", ".epub", ".json"):
             return True
-        folders = [self.get("output", "dir"), self.get("output", "style")]
-        return any(isinstance(f, str) and f and files.inside(self.root / f, resolved) and
-                   (self.root / f).resolve() != self.root.resolve() for f in folders)
+        style = self.get("output", "style")
+        style = style if isinstance(style, str) and style else "styles"
+        return files.inside(self.root / style, resolved) and (self.root / style).resolve() != self.root.resolve()
 
     def files(self) -> None:
         """Front and back matter, chapter intros and the style folder."""
@@ -203,6 +203,7 @@ class Checker:
             return
         inputs = [manifest, *sources, *self._named_files()]
         style = self.get("output", "style")
+        style = "styles" if style is None else style
         if isinstance(style, str) and style:
             inputs.append(self.root / style)
             if files.inside(self.root / style, out):

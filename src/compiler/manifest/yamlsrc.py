@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from compiler.ingest.text import codepoint, first_control, shown
+from compiler.ingest.text import codepoint, first_control, is_blank, shown
 
 Path_ = tuple[str | int, ...]
 
@@ -178,14 +178,23 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
         value = loader.construct_object(node, deep=True)
     except (ValueError, OverflowError):
         value = node.value  # e.g. "2026-13-45": let the schema say what is wrong with it
-    if isinstance(value, str) and not _text(value, path, node, out):
-        out.refused.add(path)
+    if isinstance(value, str):
+        if not _text(value, path, node, out):
+            out.refused.add(path)
+        elif value and is_blank(value) and not {"find", "replace"} & set(map(str, path)):
+            value = ""  # only spaces, no-break spaces, zero-width marks: nothing a reader can see
     return value
 
 
 def load(text: str) -> Located:
     """Parse one YAML document; raise :class:`YAMLSyntaxError` on bad syntax."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # (its reader refuses control characters at once)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise YAMLSyntaxError(f"the control character {codepoint(chr(exc.character))} is not allowed in YAML",
+                              line, column, "E243", "remove it") from None
     try:
         node = loader.get_single_node()
         out = Located(None)
@@ -196,16 +205,13 @@ def load(text: str) -> Located:
     except yaml.MarkedYAMLError as exc:
         # Where an open bracket or quote was never closed, the construct's start is the place to fix.
         mark = exc.context_mark or exc.problem_mark
+        if exc.problem and "another document" in exc.problem:
+            mark = exc.problem_mark  # the second document is the place to fix
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         if exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
             message += f" (noticed on line {exc.problem_mark.line + 1})"
         raise YAMLSyntaxError(shown(message, 200), line, column) from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        raise YAMLSyntaxError(f"the control character {codepoint(chr(exc.character))} is not allowed in YAML",
-                              line, column, "E243", "remove it") from None
     except yaml.YAMLError as exc:
         raise YAMLSyntaxError(shown(str(exc).splitlines()[0], 200), 1, 1) from None
     finally:
