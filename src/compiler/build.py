@@ -225,6 +225,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
+    files.check_writable(book.output.directory)  # before rendering: E410 now, not after minutes
     _load_libraries(book, options)
     with limited(options.timeout_s, options.memory_mb):
         from compiler.pdf.pool import job_count, workers

@@ -153,6 +153,17 @@ def make_folder(folder: Path) -> None:
         raise WriteError(OSError(errno.ENOTDIR, "Not a directory"), folder, "cannot create the folder", "E410")
 
 
+def check_writable(folder: Path) -> None:
+    """Fail now, before any rendering, if outputs cannot be written to ``folder`` (a file in the
+    way, a read-only file system, no permission): a :class:`WriteError` naming the path."""
+    make_folder(folder)
+    try:
+        with tempfile.TemporaryFile(dir=folder):  # unnamed where the OS allows: nothing to clean up
+            pass
+    except OSError as exc:
+        raise WriteError(exc, folder, "cannot write in the output folder", "E410") from None
+
+
 def write_all(out: Path, files: dict[str, bytes], on_step: Callable[[str], None] | None = None) -> dict[str, Path]:
     """Write every file to a temporary beside its target, then move each into place.
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ebooklib import epub as eb
 
-from compiler import files
+from compiler import files, ids
 from compiler.epub import pagelist
 from compiler.epub.package import rezip
 from compiler.model import Book, PageBreak
@@ -39,7 +39,7 @@ class Document:
     context: dict[str, Any]
 
 
-class _Item(eb.EpubItem):  # type: ignore[misc]
+class _Item(eb.EpubItem):
     def __init__(self, uid: str, file_name: str, media_type: str, content: bytes,
                  properties: Sequence[str] = ()) -> None:
         super().__init__(uid=uid, file_name=file_name, media_type=media_type, content=content)
@@ -48,25 +48,30 @@ class _Item(eb.EpubItem):  # type: ignore[misc]
 
 def documents(book: Book) -> list[Document]:
     """The content documents, in reading (spine) order."""
-    docs = [Document("cover.xhtml", "Cover", "cover", "cover", {}),
-            Document("titlepage.xhtml", "Title Page", "titlepage", "frontmatter", {}),
-            Document("copyright.xhtml", "Copyright", "copyright", "frontmatter", {})]
-    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s})
+    docs = [Document(ids.document(ids.COVER), "Cover", "cover", "cover", {}),
+            Document(ids.document(ids.TITLEPAGE), "Title Page", "titlepage", "frontmatter", {}),
+            Document(ids.document(ids.COPYRIGHT), "Copyright", "copyright", "frontmatter", {})]
+    docs += [Document(ids.document(s.id), s.title, "section", "frontmatter", {"section": s})
              for s in book.front_before_toc]
-    docs.append(Document("contents.xhtml", "Contents", "toc", "frontmatter", {}))
-    docs += [Document(f"{s.id}.xhtml", s.title, "section", "frontmatter", {"section": s})
+    docs.append(Document(ids.document(ids.CONTENTS), "Contents", "toc", "frontmatter", {}))
+    docs += [Document(ids.document(s.id), s.title, "section", "frontmatter", {"section": s})
              for s in book.front_after_toc]
-    docs += [Document(f"{c.id}.xhtml", c.title, "chapter", "bodymatter", {"chapter": c}) for c in book.chapters]
-    docs += [Document(f"{s.id}.xhtml", s.title, "section", "backmatter", {"section": s}) for s in book.back]
+    docs += [Document(ids.document(c.id), c.title, "chapter", "bodymatter", {"chapter": c}) for c in book.chapters]
+    docs += [Document(ids.document(s.id), s.title, "section", "backmatter", {"section": s}) for s in book.back]
+    names = [d.name.casefold() for d in docs]
+    if len(set(names)) != len(names):  # the manifest check (compiler.ids.check) reports it at its line
+        raise ValueError(f"two EPUB documents share a file name: {sorted(n for n in names if names.count(n) > 1)}")
     return docs
 
 
 def _render_all(renderer: Renderer, docs: list[Document], where: dict[str, str],
                 pages: list[tuple[str, str]], only: str | None = None) -> dict[str, Any]:
-    def href(target: str) -> str:
-        return f"{where.get(target, 'contents.xhtml')}#{target}"
+    contents = ids.document(ids.CONTENTS)
 
-    first_chapter = next((d.name for d in docs if d.part == "chapter"), "contents.xhtml")
+    def href(target: str) -> str:
+        return f"{where.get(target, contents)}#{target}"
+
+    first_chapter = next((d.name for d in docs if d.part == "chapter"), contents)
     return {d.name: pagelist.parse(renderer.epub_document(
         d.part, href, d.title, d.body_type, pages=pages, landmarks_start=first_chapter, **d.context))
         for d in docs if only in (None, d.name)}
@@ -123,7 +128,7 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     ``prepared`` (used once: the markers go into its trees) saves rendering the documents here."""
     prepared = prepared or prepare(book, renderer)
     docs, where, trees = prepared.docs, prepared.where, dict(prepared.trees)
-    pages = [(b.label, f"{where[b.target]}#page-{b.label}") for b in breaks if b.target in where]
+    pages = [(b.label, f"{where[b.target]}#{ids.page(b.label)}") for b in breaks if b.target in where]
     nav = next(d.name for d in docs if d.part == "toc")  # the only document that lists the pages
     trees[nav] = _render_all(renderer, docs, where, pages, only=nav)[nav]
     placed = pagelist.place(trees, breaks)
@@ -149,10 +154,10 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     epub.spine = spine
     epub.toc = _ncx_toc(book, where)
     epub.add_item(eb.EpubNcx())
-    epub.guide = [{"type": "cover", "href": "text/cover.xhtml", "title": "Cover"},
-                  {"type": "toc", "href": "text/contents.xhtml", "title": "Contents"},
-                  {"type": "text", "href": f"text/{docs[next(i for i, d in enumerate(docs) if d.part == 'chapter')].name}",
-                   "title": "Begin reading"}]
+    first_chapter = next(d.name for d in docs if d.part == "chapter")
+    epub.guide = [{"type": "cover", "href": ids.member(ids.COVER), "title": "Cover"},
+                  {"type": "toc", "href": ids.member(ids.CONTENTS), "title": "Contents"},
+                  {"type": "text", "href": f"text/{first_chapter}", "title": "Begin reading"}]
     out = io.BytesIO()
     eb.write_epub(out, epub, {"raise_exceptions": True, "mtime": book.meta.modified, "epub3_landmark": False,
                               "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
@@ -161,11 +166,11 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
 
 def _ncx_toc(book: Book, where: dict[str, str]) -> list[Any]:
     def link(target: str, title: str) -> eb.Link:
-        return eb.Link(f"text/{where[target]}#{target}", title, target)
+        return eb.Link(f"text/{where[target]}#{target}", title, ids.nav_point(target))
 
     toc: list[Any] = [link(s.id, s.title) for s in book.front if s.id in where]
     for chapter in book.chapters:
-        toc.append((eb.Section(f"{chapter.number}. {chapter.title}", f"text/{chapter.id}.xhtml"),
+        toc.append((eb.Section(f"{chapter.number}. {chapter.title}", ids.member(chapter.id)),
                     [link(p.id, p.title) for p in chapter.posts]))
     toc += [link(s.id, s.title) for s in book.back if s.id in where]
     return toc

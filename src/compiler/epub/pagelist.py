@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
+from compiler import ids
 from compiler.model import PageBreak
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -35,7 +36,7 @@ def _marker(label: str) -> etree._Element:
     span = etree.Element(f"{{{XHTML}}}span")
     span.set(f"{{{EPUB}}}type", "pagebreak")
     span.set("role", "doc-pagebreak")
-    span.set("id", f"page-{label}")
+    span.set("id", ids.page(label))
     span.set("aria-label", label)
     return span
 
@@ -92,7 +93,7 @@ def place(trees: dict[str, etree._ElementTree], breaks: Sequence[PageBreak]) -> 
             continue
         name, element = where[pb.target]
         insert(element, pb.words, pb.label)
-        pages.append((pb.label, f"{name}#page-{pb.label}"))
+        pages.append((pb.label, f"{name}#{ids.page(pb.label)}"))
     return pages
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from compiler import files
 from compiler.errors import Diagnostic
+from compiler.ids import check as check_ids
 from compiler.ingest.text import shown
 from compiler.manifest.globs import MAX_ENTRIES, MAX_MATCHES, GlobLimit, bounded_glob
 from compiler.manifest.yamlsrc import Located
@@ -278,6 +279,7 @@ class Checker:
             if post_id not in placed:
                 self.add("E223" if strict else "W223", f"post '{shown(post_id)}' is in no chapter", ("chapters",),
                          "add it to a chapter, or leave it out on purpose", warning=not strict)
+        check_ids(self, posts, placed)  # every id and EPUB file name has one owner (compiler.ids)
         return chapters
 
     @staticmethod
