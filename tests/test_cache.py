@@ -121,3 +121,119 @@ def test_no_cache_rebuilds(project: Path) -> None:
     result = run_compiler("book.yaml", "--no-cache", cwd=project, env={"COMPILER_TRACE": "1"})
     assert result.returncode == 0
     assert set(_laid_out(_stages(result))) == ALL_PARTS and "up to date" not in result.stderr
+
+
+def test_swapped_part_entries_are_misses(project: Path, built) -> None:  # type: ignore[no-untyped-def]
+    """One part's cached PDF and sidecar replaced by another part's pair: a miss, not a wrong book
+    (it used to put the title page where the contents belong, and exit 0)."""
+    layout = project / "out" / ".cache" / "layout"
+    first = run_compiler("book.yaml", "--no-cache", cwd=project)
+    assert first.returncode == 0, first.stderr
+    current = sorted(layout.glob("part-*.pdf"), key=lambda p: p.stat().st_mtime)[-len(ALL_PARTS):]  # this build's
+    small, large = sorted(current, key=lambda p: p.stat().st_size)[::len(current) - 1]
+    for suffix in (".pdf", ".json"):
+        small.with_suffix(suffix).write_bytes(large.with_suffix(suffix).read_bytes())
+    (project / "out" / ".cache" / "build.json").unlink()
+    result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+    assert result.returncode == 0, result.stderr
+    assert len(_laid_out(_stages(result))) == 1  # the part whose entry was swapped
+    assert _digests(project / "out") == _digests(built["out"])
+
+
+# -- cache.py in this process --------------------------------------------------------------------
+from compiler import cache  # noqa: E402
+
+
+def _swap(a: Path, b: Path) -> None:
+    """Copy entry ``a`` (data and sidecar) over entry ``b``."""
+    for suffix in (a.suffix, ".json"):
+        b.with_suffix(suffix).write_bytes(a.with_suffix(suffix).read_bytes())
+
+
+def test_a_swapped_layout_entry_is_a_miss(tmp_path: Path) -> None:
+    cache.store_layout(tmp_path, "part-a", b"%PDF a", {"pages": 1})
+    cache.store_layout(tmp_path, "part-b", b"%PDF b", {"pages": 2})
+    assert cache.load_layout(tmp_path, "part-b") == (b"%PDF b", cache.load_layout(tmp_path, "part-b")[1])  # type: ignore[index]
+    folder = tmp_path / ".cache" / "layout"
+    _swap(folder / "part-a.pdf", folder / "part-b.pdf")
+    assert cache.load_layout(tmp_path, "part-b") is None
+    assert cache.load_layout(tmp_path, "part-a") is not None
+
+
+def test_a_layout_entry_whose_data_changed_is_a_miss(tmp_path: Path) -> None:
+    cache.store_layout(tmp_path, "part-a", b"%PDF a", {"pages": 1})
+    (tmp_path / ".cache" / "layout" / "part-a.pdf").write_bytes(b"%PDF b")
+    assert cache.load_layout(tmp_path, "part-a") is None
+
+
+def test_a_swapped_memo_and_fact_file_are_misses(tmp_path: Path) -> None:
+    assert cache.memo(tmp_path, "cover", "one", lambda: b"first") == b"first"
+    assert cache.memo(tmp_path, "cover", "two", lambda: b"second") == b"second"
+    assert cache.memo(tmp_path, "cover", "one", lambda: b"recomputed") == b"first"  # a hit
+    entries = {p.read_bytes(): p for p in (tmp_path / ".cache" / "cover").glob("*.bin")}
+    _swap(entries[b"first"], entries[b"second"])
+    assert cache.memo(tmp_path, "cover", "two", lambda: b"recomputed") == b"recomputed"
+    cache.store_json(tmp_path, "pages", {"A4 (1,)": 4}, key="book one")
+    assert cache.load_json(tmp_path, "pages", key="book one") == {"A4 (1,)": 4}
+    assert cache.load_json(tmp_path, "pages", key="book two") is None
+
+
+def _inputs(root: Path) -> cache.Inputs:
+    return cache.Inputs(root, (root / "book.yaml", root / "chapters" / "a.md"), ("sources/*.txt",), (root / "styles",))
+
+
+def _tree(root: Path) -> None:
+    for name, text in {"book.yaml": "book: {}", "chapters/a.md": "# A", "sources/1.txt": "one",
+                       "styles/book.css": "p {}"}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+@pytest.mark.parametrize("change", [
+    lambda root: (root / "chapters" / "a.md").write_text("# B"),  # a recorded input
+    lambda root: (root / "sources" / "2.txt").write_text("two"),  # a new page the glob matches
+    lambda root: (root / "sources" / "1.txt").unlink(),
+    lambda root: (root / "styles" / "fonts").mkdir() or (root / "styles" / "fonts" / "x.otf").write_bytes(b"f"),
+    lambda root: (root / "chapters" / "a.md").unlink(),
+])
+def test_a_changed_input_changes_the_build_key(tmp_path: Path, change) -> None:  # type: ignore[no-untyped-def]
+    _tree(tmp_path)
+    options = cache.options_digest({"strict": False})
+    before = cache.build_key(_inputs(tmp_path), options)
+    assert cache.build_key(_inputs(tmp_path), options) == before
+    change(tmp_path)
+    assert cache.build_key(_inputs(tmp_path), options) != before
+
+
+def test_other_options_change_the_build_key(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    keys = {cache.build_key(_inputs(tmp_path), cache.options_digest(o))
+            for o in ({"strict": False}, {"strict": True}, {"strict": False, "formats": ["pdf"]})}
+    assert len(keys) == 3
+
+
+def test_the_stamp_rechecks_the_inputs_it_recorded(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    out = tmp_path / "out"
+    options = cache.options_digest({})
+    inputs = _inputs(tmp_path)
+    files = {"book.pdf": b"%PDF"}
+    (out).mkdir()
+    (out / "book.pdf").write_bytes(b"%PDF")
+    cache.record(tmp_path / "book.yaml", inputs, cache.build_key(inputs, options), files, out)
+    assert cache.up_to_date(tmp_path / "book.yaml", out, options) == [out / "book.pdf"]
+    assert cache.up_to_date(tmp_path / "other.yaml", out, options) is None  # another manifest
+    assert cache.up_to_date(tmp_path / "book.yaml", out, cache.options_digest({"strict": True})) is None
+    (tmp_path / "chapters" / "a.md").write_text("# edited")  # a file a manifest key named
+    assert cache.up_to_date(tmp_path / "book.yaml", out, options) is None
+
+
+def test_the_build_records_every_file_the_manifest_named(project: Path) -> None:
+    """The stamp's inputs come from the validated manifest (every file read through
+    compiler.files while validating and assembling), not from a second reading of book.yaml."""
+    import json
+
+    stamp = json.loads((project / "out" / ".cache" / "build.json").read_text())
+    recorded = set(stamp["inputs"]["files"])
+    assert {"book.yaml", "chapters/foreword.md", "chapters/shelters.md", "chapters/sources.md"} <= recorded
+    assert stamp["inputs"]["globs"] == ["sources/*.txt"] and stamp["inputs"]["folders"] == ["styles"]
