@@ -149,3 +149,44 @@ def test_a_wrong_first_folio_guess_is_laid_out_again(built, tmp_path: Path,  # t
     assert "render-pdf part (3, 4, 5) again: it starts on page 13" in seen, seen
     assert hashlib.sha256((project / "out" / PDF).read_bytes()).digest() == \
         hashlib.sha256(built["pdf"].read_bytes()).digest()
+
+
+# -- parts.plan: which parts a book is laid out in (pure, no layout) ------------------------------------
+from dataclasses import replace as _replace  # noqa: E402
+from types import SimpleNamespace  # noqa: E402
+
+from compiler.model import Chapter  # noqa: E402
+from compiler.pdf.parts import WORDS_PER_GROUP, plan  # noqa: E402
+
+
+def _book_of(book_model: Any, words: list[list[int]]) -> Any:
+    """The default book with chapters of posts of these word counts."""
+    chapters = tuple(Chapter(f"c{n}", n, f"C{n}", "", "", tuple(SimpleNamespace(words=w) for w in posts))  # type: ignore[misc]
+                     for n, posts in enumerate(words, 1))
+    return _replace(book_model, chapters=chapters)
+
+
+@pytest.mark.parametrize(("words", "groups"), [
+    ([[100], [100]], [(1,), (2,)]),  # two chapters: two groups, always
+    ([[100], [100], [100], [100], [100]], [(1, 2), (3, 4, 5)]),
+    ([[5000], [100], [100], [100]], [(1,), (2, 3, 4)]),  # balanced by words, not chapters
+    ([[100], [100], [100], [9000]], [(1, 2, 3), (4,)]),
+    ([[WORDS_PER_GROUP]] * 4, [(1,), (2,), (3,), (4,)]),  # one group per 30,000 words
+    ([[WORDS_PER_GROUP // 2]] * 8, [(1, 2), (3, 4), (5, 6), (7, 8)]),
+    ([[WORDS_PER_GROUP * 3]] * 2, [(1,), (2,)]),  # never more groups than chapters
+    ([[0], [0], [0]], [(1, 2), (3,)]),  # a book of no words still has every chapter in a group
+])
+def test_plan_groups_whole_chapters_by_words(book_model: Any, words: list[list[int]],
+                                             groups: list[tuple[int, ...]]) -> None:
+    parts = plan(_book_of(book_model, words))
+    assert [g.chapters for g in parts.groups] == groups
+    assert [g.back for g in parts.groups] == [False] * (len(groups) - 1) + [True]  # the back matter last
+    assert not any(g.front or g.toc or g.prelims for g in parts.groups)
+    assert parts.front.front and not (parts.front.toc or parts.front.prelims or parts.front.back)
+    assert parts.front.chapters == ()
+
+
+def test_plan_depends_on_the_book_alone(book_model: Any) -> None:
+    """The same book gives the same parts on every machine (the bytes depend on them)."""
+    assert plan(book_model) == plan(book_model)
+    assert [g.chapters for g in plan(book_model).groups] == [(1, 2), (3, 4, 5)]
