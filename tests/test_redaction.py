@@ -32,7 +32,7 @@ from compiler.errors import CompilerError, Exit
 from compiler.fold import fold, fold_char, fold_mapped, occurrences
 from compiler.leaks import scan_files
 from compiler.model import Redaction
-from compiler.redact import redact_id, redact_text
+from compiler.redact import redact_field, redact_id, redact_text
 
 from conftest import ROOT
 
@@ -177,8 +177,9 @@ def holds_name(out: Path) -> list[str]:
     found = []
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         data = path.read_bytes()
-        texts = [path.name, data.decode("utf-8", "replace"), data.decode("latin-1"),
-                 data.decode("utf-16-be", "replace"), data.decode("utf-16-le", "replace")]
+        texts = [path.name, data.decode("utf-8", "replace"), data.decode("latin-1")]
+        if not data.startswith((b"%PDF", b"PK", b"\x89PNG")):  # text in any encoding
+            texts += [data.decode("utf-16-be", "replace"), data.decode("utf-16-le", "replace")]
         if data.startswith(b"%PDF"):
             texts += _pdf_texts(path, data)
         elif data.startswith(b"PK"):
@@ -252,3 +253,202 @@ def test_blocked_case(tmp_path: Path, pool: Any, case: dict[str, Any]) -> None:
     code = build(project, pool)
     assert holds_name(project / "out") == []
     assert code == (0 if case["expect"] == "redacted" else Exit.LEAK)
+
+
+# -- the fold --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, folded", [
+    ("Natasha", "natasha"),
+    ("N\u0430t\u0430sh\u0430", "natasha"),                       # Cyrillic a
+    ("\u039d\u0391\u03a4\u0391\u0405\u0397\u0391", "natasha"),   # Greek capitals, Cyrillic dze
+    ("\uff2e\uff41\uff54\uff41\uff53\uff48\uff41", "natasha"),   # fullwidth
+    ("\U0001d40d\U0001d41a\U0001d42d\U0001d41a\U0001d42c\U0001d421\U0001d41a", "natasha"),  # mathematical bold
+    ("\u0274\u1d00\u1d1b\u1d00\ua731\u029c\u1d00", "natasha"),   # small capitals
+    ("\u24c3\u24b6\u24c9\u24b6\u24c8\u24bd\u24b6", "natasha"),   # circled
+    ("Nat\u0483a\u20dbs\u1dc4ha\u0301", "natasha"),               # marks of every block
+    ("Na\u00adt\u200ba\u2060s\ufe0fh\u061ca\U000e0061", "natasha"),  # default-ignorables
+    ("Nata\u2010sha Nata\u2013sha Nata\uff0dsha", "nata-sha nata-sha nata-sha"),  # dashes
+    ("STRASSE stra\u00dfe", "strasse strasse"),
+    ("\ufb01ne", "fine"),
+])
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+def test_fold_is_idempotent_and_one_character_at_a_time() -> None:
+    chars = [chr(c) for r in (range(0x20, 0x530), range(0x1d00, 0x1dc0), range(0x2000, 0x2100),
+                              range(0xff00, 0xff60), range(0x1d400, 0x1d4ff)) for c in r]
+    for char in chars:
+        assert fold(fold(char)) == fold(char), hex(ord(char))
+    text = "".join(chars)
+    assert fold(text) == "".join(fold_char(c) for c in chars)
+
+
+@pytest.mark.parametrize("text", ["N\u0430t\u0430sh\u0430\u2019s", "\ufb01 Nat\u0483asha \U0001d40d!", "a\u00adb\u0301c"])
+def test_fold_mapped_points_back_to_the_original(text: str) -> None:
+    folded, origins = fold_mapped(text)
+    assert folded == fold(text) and len(origins) == len(folded)
+    assert origins == sorted(origins)
+    for i, char in enumerate(text):
+        assert "".join(folded[j] for j, o in enumerate(origins) if o == i) == fold_char(char)
+
+
+@pytest.mark.parametrize("text, spans", [
+    ("Natasha", [(0, 7, True)]),
+    ("NatashaIvanova", [(0, 7, True)]),
+    ("IvanovaNatasha", [(7, 14, True)]),
+    ("natasha2012", [(0, 7, True)]),
+    ("2012natasha", [(4, 11, True)]),
+    ("natasha_ivanova", [(0, 7, True)]),
+    ("xnatashay", [(1, 8, False)]),
+    ("natashaivanova", [(0, 7, False)]),
+    ("NATASHAIVANOVA", [(0, 7, False)]),
+    ("Natashas Natasha\u0301s", [(0, 8, True), (9, 18, True)]),
+    ("Natashasmith", [(0, 7, False)]),
+    ("Nata-\nsha", [(0, 9, True)]),
+    ("N a t a s h a", [(0, 13, True)]),
+    ("Nat a sha!", [(0, 9, True)]),
+    ("pinata sharing", []),
+])
+def test_occurrences_and_their_bounds(text: str, spans: list[tuple[int, int, bool]]) -> None:
+    assert [(o.start, o.end, o.bounded) for o in occurrences(text, "Natasha")] == spans
+
+
+def test_scattered_letters_are_found_by_the_scan_only() -> None:
+    assert occurrences("We met Nat*a*sha.", "Natasha") == []
+    assert [(o.start, o.end) for o in occurrences("We met Nat*a*sha.", "Natasha", scan=True)] == [(7, 16)]
+
+
+def test_every_letter_matches_in_either_case() -> None:
+    assert len(occurrences("ivan IVAN Ivan lvan 1van", "Ivan")) == 5  # I folds to l, i to i
+    assert len(occurrences("Emma EMMA ernrna", "Emma")) == 3  # m folds to rn
+
+
+# -- redact_text and redact_id ---------------------------------------------------------------------
+@pytest.mark.parametrize("text, redacted", [
+    ("We met Natasha.", "We met N.."),
+    ("N\u0430t\u0430sh\u0430 came", "N. came"),
+    ("\uff28\uff49 N\u0430t\u0430sh\u0430\u2019s caf\u00e9", "\uff28\uff49 N.\u2019s caf\u00e9"),  # the rest stays as typed
+    ("NatashaIvanova", "N.Ivanova"),
+    ("IvanovaNatasha and natasha2012@mail.ru", "IvanovaN. and N.2012@mail.ru"),
+    ("Nata-sha, Nata\u2011sha and Nata\u2013sha", "N., N. and N."),
+    ("Nat\u0483ash\u00e1\u0301\u2019s", "N.\u2019s"),  # trailing marks go with the name
+    ("NATASHAS and Natashas", "N.S and N.s"),  # the plural "s" is kept as typed
+    ("N a t a s h a.", "N.."),
+    ("\u202eNatasha\u202c", "\u202eN.\u202c"),
+    ("xnatashay", "xnatashay"),  # inside a word: left for the scan, which refuses the build
+    ("pinata sharing", "pinata sharing"),
+    ("", ""),
+])
+def test_redact_text(text: str, redacted: str) -> None:
+    assert redact_text(text, R) == redacted
+
+
+def test_redact_text_two_terms_in_order() -> None:
+    rs = (Redaction("Natasha Ivanova", "N. I."), Redaction("Natasha", "N."))
+    assert redact_text("Natasha Ivanova, natasha-ivanova and Natasha", rs) == "N. I., N. I. and N."
+
+
+@pytest.mark.parametrize("ident, redacted", [
+    ("natasha-story", "n-story"),
+    ("natashas-story", "n-s-story"),
+    ("natashaivanovas-diary", "n-diary"),  # a slug has lost its case: the whole word goes
+    ("xnatashay-2", "n-2"),
+    ("natasha2012", "n-2012"),
+    ("story-of-a-shelter", "story-of-a-shelter"),
+])
+def test_redact_id(ident: str, redacted: str) -> None:
+    assert redact_id(ident, R) == redacted
+
+
+@pytest.mark.parametrize("field, redacted", [
+    ("natashaivanovas-diary", "n-diary"), ("natashafans", "n"), ("NatashaIvanova’s diary", "N.Ivanova’s diary"),
+    ("sources/natasha.txt", "sources/N..txt"), ("exact", "exact"),
+])
+def test_redact_field(field: str, redacted: str) -> None:
+    assert redact_field(field, R) == redacted
+
+
+# -- the scan ----------------------------------------------------------------------------------------
+def _epub(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("xhtml, where", [
+    ("<p>We met Nat<em>a</em>sha.</p>", "text of"),
+    ("<p>We met Na<span><b>ta</b></span>sha.</p>", "text of"),
+    ("<p>Nat&#x61;sha &amp; co</p>", "member"),
+    ("<p>N&#1072;t&#1072;sh&#1072;</p>", "member"),
+    ('<p><a href="http://example.com/natasha2012">x</a></p>', "attributes of"),
+    ('<p><a href="http://example.com/N%61tasha">x</a></p>', "attributes of"),
+    ('<p><a href="http://example.com/N%2561tasha">x</a></p>', "attributes of"),
+    ('<p><img alt="N\u0430t\u0430sh\u0430" src="a.png"/></p>', "member"),
+    ("<p>Nata\ufe0fsha and Nata\u061csha</p>", "member"),
+])
+def test_epub_scan_reads_text_attributes_and_urls(xhtml: str, where: str) -> None:
+    page = f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{xhtml}</body></html>'
+    leaks = scan_files({"book.epub": _epub({"EPUB/text/a.xhtml": page})}, R)
+    assert any(leak.where.startswith(where) for leak in leaks), leaks
+
+
+def test_epub_scan_reads_opf_and_ncx_hrefs() -> None:
+    opf = '<package><manifest><item id="x" href="text/natasha2012.xhtml"/></manifest></package>'
+    ncx = '<ncx><navMap><navPoint><content src="text/N%61tasha.xhtml"/></navPoint></navMap></ncx>'
+    assert scan_files({"book.epub": _epub({"EPUB/content.opf": opf})}, R)
+    assert scan_files({"book.epub": _epub({"EPUB/toc.ncx": ncx})}, R)
+
+
+def test_scan_reads_json_escapes() -> None:
+    assert scan_files({"report.json": b'{"title": "N\\u0430t\\u0430sh\\u0430"}'}, R)
+
+
+def test_pdf_scan_reads_a_name_hyphenated_across_lines() -> None:
+    page = ('<html lang="en"><body style="width: 70px; hyphens: auto; font-size: 20px">'
+            "<p>Unnecessarily Natasha extraordinarily</p></body></html>")
+    pdf = weasyprint.HTML(string=page).write_pdf()
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    assert NAME not in text.casefold()  # it is broken across lines
+    assert any(leak.where == "text of page 1" for leak in scan_files({"book.pdf": pdf}, R))
+
+
+def test_pdf_scan_reads_percent_encoded_link() -> None:
+    pdf = weasyprint.HTML(string='<p><a href="http://example.com/N%61tasha">x</a></p>').write_pdf()
+    assert any("URI" in leak.where for leak in scan_files({"book.pdf": pdf}, R))
+
+
+# -- a refused build leaves nothing -------------------------------------------------------------------
+def test_refused_build_keeps_previous_outputs_and_removes_cache_and_temporaries(tmp_path: Path,
+                                                                                pool: Any) -> None:
+    ok = next(c for c in CASES if c["id"] == "soft-hyphen-body")
+    project = make_project(tmp_path / "p", [ok], FORMATS["pdf+epub"])
+    assert build(project, pool) == 0
+    out = project / "out"
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert (out / ".cache").is_dir()
+    planted = [out / ".cache" / "some-new-kind" / "entry.bin", out / ".book.pdf.x1.tmp",
+               out / "sub" / ".part.pdf.x2.tmp"]
+    for path in planted:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("Natasha")
+    source = project / "sources" / "cases.txt"
+    source.write_text(source.read_text().replace("end.", "and xnatashay end.", 1))
+    assert build(project, pool) == Exit.LEAK
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert not any(path.exists() for path in planted) and not (out / ".cache").exists()
+    assert holds_name(out) == []
+
+
+def test_a_file_that_cannot_be_removed_is_e302(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler import verify
+
+    (tmp_path / ".book.pdf.x.tmp").write_text("Natasha")
+
+    def refuse(path: Any) -> None:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(verify.os, "unlink", refuse)
+    problems = verify.discard_unscanned(tmp_path)
+    assert [p.code for p in problems] == ["E302"] and problems[0].file.endswith(".book.pdf.x.tmp")

@@ -14,6 +14,7 @@ original characters the match folded from. A match inside a word
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any
@@ -51,6 +52,15 @@ def redact_id(ident: str, redactions: tuple[Redaction, ...]) -> str:
         for start, end in sorted(words, reverse=True):
             fixed = fixed[:start] + r.replacement + fixed[end:]
     return ident if fixed == spaced else make_slug(fixed)
+
+
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def redact_field(text: str, redactions: tuple[Redaction, ...]) -> str:
+    """A field of plain data (the report) that may be an id: a slug is redacted as an id, any other
+    text as text."""
+    return redact_id(text, redactions) if _SLUG.fullmatch(text) else redact_text(text, redactions)
 
 
 def redact_value(value: Any, fix: Callable[[str], str]) -> Any:

@@ -35,7 +35,9 @@ def scan_outputs(book: Book, files: dict[str, bytes], scanned: dict[str, list[An
     try:
         scan(book, files, scanned or {})
     except CompilerError as refused:
-        refused.diagnostics += discard_unscanned(book.output.directory)
+        problems = discard_unscanned(book.output.directory)
+        if problems:
+            raise CompilerError(refused.diagnostics + problems, Exit.LEAK) from None
         raise
 
 
@@ -50,8 +52,11 @@ def discard_unscanned(out: Path) -> list[Diagnostic]:
     cache = out / ".cache"
     if cache.is_dir() and not cache.is_symlink():
         shutil.rmtree(cache, onerror=note)
-    elif cache.exists() or cache.is_symlink():
-        failed.append(str(cache))
+    elif cache.exists() or cache.is_symlink():  # a file (or link) where the cache belongs
+        try:
+            cache.unlink()
+        except OSError:
+            failed.append(str(cache))
     for folder, _dirs, names in os.walk(out):
         for name in names:
             if name.startswith(".") and name.endswith(".tmp"):
