@@ -29,6 +29,7 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, Pdf, String
@@ -43,11 +44,16 @@ class Piece:
     blank_after: bool = False
 
 
+def _objects(*items: Any) -> list[Any]:
+    """Items for a PDF array (pikepdf turns numbers into PDF objects)."""
+    return list(items)
+
+
 class MergeError(Exception):
     """The merged PDF's structure is not valid."""
 
 
-def _outline_items(root: Dictionary | None) -> Iterator[Dictionary]:
+def _outline_items(root: Any) -> Iterator[Any]:
     item = root.get("/First") if root is not None else None
     while item is not None:
         yield item
@@ -99,7 +105,7 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
     out.Root.Lang = base.Root.Lang
     out.Root.MarkInfo = Dictionary(Marked=True)
     out.Root.Metadata = _copy(out, base, base.Root.Metadata)
-    out.docinfo = _copy(out, base, base.docinfo)
+    out.docinfo = cast(Dictionary, _copy(out, base, base.docinfo))
     out.docinfo.Creator = String(creator)
 
     document = out.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
@@ -109,7 +115,7 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
     annotation_entries: list[tuple[pikepdf.Object, pikepdf.Object]] = []  # (annotation, its Link element)
     names: dict[str, pikepdf.Object] = {}
     stand_in: dict[str, pikepdf.Object] = {}
-    outline: list[Dictionary] = []
+    outline: list[Any] = []
     part_documents: set[tuple[int, int]] = set()
     for piece, source in zip(pieces, sources):
         tree = _parent_tree(source)
@@ -152,10 +158,10 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
     _adopt(document, part_documents, [*page_entries, *(element for _, element in annotation_entries)])
     nums = Array()
     for key, entry in enumerate(page_entries):
-        nums.extend([key, entry])
+        nums.extend(_objects(key, entry))
     for key, (annotation, element) in enumerate(annotation_entries, start=len(page_entries)):
         annotation.StructParent = key
-        nums.extend([key, element])
+        nums.extend(_objects(key, element))
     root.ParentTree = out.make_indirect(Dictionary(Nums=nums))
     root.ParentTreeNextKey = len(page_entries) + len(annotation_entries)
     out.Root.StructTreeRoot = root
@@ -172,7 +178,7 @@ def merge(pieces: Sequence[Piece], first_body: int, creator: str) -> bytes:
         out.Root.Outlines = outlines
     labels = Array([0, Dictionary(S=Name.r)])
     if first_body:
-        labels.extend([first_body, Dictionary(S=Name.D, St=1)])
+        labels.extend(_objects(first_body, Dictionary(S=Name.D, St=1)))
     out.Root.PageLabels = Dictionary(Nums=labels)
     out.Root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
     out.Root.PageMode = Name.UseOutlines
@@ -243,7 +249,8 @@ def check_structure(pdf: Pdf) -> None:
         for owner in owners:
             if owner.get("/Pg") is not None and owner.Pg.objgen != page.obj.objgen:
                 raise MergeError(f"page {index + 1}: an element owning its content points at another page")
-            chain, element = [], owner
+            chain: list[Any] = []
+            element: Any = owner
             while element.objgen not in rooted:
                 chain.append(element.objgen)
                 element = element.get("/P")
@@ -254,8 +261,8 @@ def check_structure(pdf: Pdf) -> None:
             rooted.update(chain)
         for annotation in page.obj.get("/Annots", Array()):
             key = annotation.get("/StructParent")
-            owner = tree.get(int(key)) if key is not None else None
-            refs = [k for k in owner.K if isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR] if owner else []
+            holder: Any = tree.get(int(key)) if key is not None else None
+            refs = [k for k in holder.K if isinstance(k, Dictionary) and k.get("/Type") == Name.OBJR] if holder else []
             if not any(ref.Obj.objgen == annotation.objgen for ref in refs):
                 raise MergeError(f"page {index + 1}: a link annotation has no structure element referring to it")
             if "/Dest" in annotation and str(annotation.Dest) not in dest_names:
