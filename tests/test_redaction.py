@@ -34,7 +34,7 @@ from compiler.leaks import scan_files
 from compiler.model import Redaction
 from compiler.redact import redact_field, redact_id, redact_text
 
-from conftest import ROOT
+from conftest import ROOT, run_compiler
 
 NAME = "natasha"
 R = (Redaction("Natasha", "N."),)
@@ -283,7 +283,8 @@ def test_fold_is_idempotent_and_one_character_at_a_time() -> None:
     assert fold(text) == "".join(fold_char(c) for c in chars)
 
 
-@pytest.mark.parametrize("text", ["N\u0430t\u0430sh\u0430\u2019s", "\ufb01 Nat\u0483asha \U0001d40d!", "a\u00adb\u0301c"])
+@pytest.mark.parametrize("text", ["N\u0430t\u0430sh\u0430\u2019s", "\ufb01 Nat\u0483asha \U0001d40d!",
+                                  "a\u00adb\u0301c"])
 def test_fold_mapped_points_back_to_the_original(text: str) -> None:
     folded, origins = fold_mapped(text)
     assert folded == fold(text) and len(origins) == len(folded)
@@ -327,7 +328,7 @@ def test_every_letter_matches_in_either_case() -> None:
 @pytest.mark.parametrize("text, redacted", [
     ("We met Natasha.", "We met N.."),
     ("N\u0430t\u0430sh\u0430 came", "N. came"),
-    ("\uff28\uff49 N\u0430t\u0430sh\u0430\u2019s caf\u00e9", "\uff28\uff49 N.\u2019s caf\u00e9"),  # the rest stays as typed
+    ("\uff28\uff49 N\u0430t\u0430sh\u0430\u2019s caf\u00e9", "\uff28\uff49 N.\u2019s caf\u00e9"),  # the rest as typed
     ("NatashaIvanova", "N.Ivanova"),
     ("IvanovaNatasha and natasha2012@mail.ru", "IvanovaN. and N.2012@mail.ru"),
     ("Nata-sha, Nata\u2011sha and Nata\u2013sha", "N., N. and N."),
@@ -439,6 +440,16 @@ def test_refused_build_keeps_previous_outputs_and_removes_cache_and_temporaries(
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert not any(path.exists() for path in planted) and not (out / ".cache").exists()
     assert holds_name(out) == []
+
+
+def test_refused_build_by_the_command_line_leaves_nothing(tmp_path: Path) -> None:
+    """The real command, with layout (and the PDF's scan) in worker processes."""
+    case = next(c for c in CASES if c["id"] == "glued-both-body")
+    project = make_project(tmp_path, [case], FORMATS["pdf+epub"])
+    result = run_compiler("book.yaml", "--jobs", "2", cwd=project)
+    assert result.returncode == Exit.LEAK, result.stderr
+    assert "E301" in result.stderr and NAME not in _squeeze(result.stderr + result.stdout)
+    assert not (project / "out" / ".cache").exists() and holds_name(project / "out") == []
 
 
 def test_a_file_that_cannot_be_removed_is_e302(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -32,7 +32,7 @@ import icu
 _SPOOF = icu.SpoofChecker()
 _IGNORABLE = icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT
 _SMALL_CAPITAL = re.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])$")
-_DASHES = "\u2212\u2e3a\u2e3b\u301c\u3030"  # dashes outside category Pd, and Pd's own below
+_DASHES = "\u2212\u2e3a\u2e3b\u301c\u3030"  # dashes outside category Pd (which all fold to "-" too)
 #: Between two letters of a term: a dash, and the line break or space after it (hyphenation).
 _JOIN = r"(?:-\s*)?"
 #: Between two letters of a letter-spaced term: a few spaces, perhaps a hyphen at a line end.
@@ -95,8 +95,10 @@ def fold_mapped(text: str) -> tuple[str, list[int]]:
 
 
 def _letter(char: str) -> str:
-    forms = sorted({f for f in (fold(char), fold(char.lower()), fold(char.upper())) if f}, key=lambda f: (-len(f), f))
-    return forms[0] if len(forms) == 1 else "(?:" + "|".join(re.escape(f) for f in forms) + ")"
+    """A term's letter as a pattern in folded text: what it folds to in either case."""
+    forms = sorted({f for f in (fold(char), fold(char.lower()), fold(char.upper())) if f},
+                   key=lambda f: (-len(f), f))
+    return re.escape(forms[0]) if len(forms) == 1 else "(?:" + "|".join(re.escape(f) for f in forms) + ")"
 
 
 @lru_cache(maxsize=256)

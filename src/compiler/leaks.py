@@ -210,7 +210,8 @@ def scan(book: Book, files: dict[str, bytes], scanned: dict[str, list[Leak]] | N
     if leaks:
         diagnostics = [Diagnostic("E301", f"redacted term #{_index(book, leak.term)} found in "
                                   f"{_mask(leak.where, book)}", _mask(leak.output, book),
-                                  hint="the previous outputs were kept, the build cache removed; report this as a bug")
+                                  hint="the previous outputs were kept, the build cache removed; "
+                                       "report this as a bug")
                        for leak in leaks[:20]]
         raise CompilerError(diagnostics, Exit.LEAK)
 
