@@ -81,7 +81,12 @@ def quiet_hook(previous: Callable[[Any], object]) -> Callable[[Any], object]:
     ("Exception ignored in: ") before the build's own message."""
 
     def hook(unraisable: Any) -> object:
-        if isinstance(unraisable.exc_value, MemoryError) or exhausted():
+        if isinstance(unraisable.exc_value, MemoryError):
+            return None
+        try:
+            if exhausted():  # (reading /proc allocates: short of memory, it fails too)
+                return None
+        except BaseException:  # noqa: BLE001 - a hook that raises would print the half line after all
             return None
         return previous(unraisable)
 
