@@ -25,7 +25,7 @@ import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
-from compiler import files, urls
+from compiler import files, ids, urls
 from compiler.model import Book, PageBreak
 from compiler.pdf import roman, stylesheet_paths
 
@@ -144,7 +144,7 @@ def lay_out(book: Book, html: str, fetcher: urls.ProjectFetcher, page_starts_too
     with collected_warnings() as warnings:
         document = render_html(html, book.root, book.output.style_dir, book.output.page_size, fetcher)
     anchors = anchor_pages(document)
-    first_body = anchors.get(f"chapter-{book.chapters[0].id}", 0) if book.chapters else 0
+    first_body = anchors.get(ids.chapter(book.chapters[0].id), 0) if book.chapters else 0
     labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(len(document.pages))]
     breaks = page_starts(document, labels) if page_starts_too else []
     return LaidOut(document, labels, breaks, anchors, warnings)

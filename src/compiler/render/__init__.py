@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 from markupsafe import Markup
-from compiler import __version__
+from compiler import __version__, ids
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
 
@@ -114,7 +114,7 @@ class Renderer:
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
-            section_kinds=SECTION_KINDS, scope=WHOLE)
+            section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)
