@@ -153,7 +153,8 @@ def _swap(a: Path, b: Path) -> None:
 def test_a_swapped_layout_entry_is_a_miss(tmp_path: Path) -> None:
     cache.store_layout(tmp_path, "part-a", b"%PDF a", {"pages": 1})
     cache.store_layout(tmp_path, "part-b", b"%PDF b", {"pages": 2})
-    assert cache.load_layout(tmp_path, "part-b") == (b"%PDF b", cache.load_layout(tmp_path, "part-b")[1])  # type: ignore[index]
+    hit = cache.load_layout(tmp_path, "part-b")
+    assert hit is not None and hit[0] == b"%PDF b" and hit[1]["pages"] == 2
     folder = tmp_path / ".cache" / "layout"
     _swap(folder / "part-a.pdf", folder / "part-b.pdf")
     assert cache.load_layout(tmp_path, "part-b") is None

@@ -178,7 +178,8 @@ def test_an_output_folder_that_is_a_file(inside: Path, capsys: pytest.CaptureFix
 # -- refused fetches --------------------------------------------------------------------------------
 REFUSED = [  # (file, how it is changed, the line the error names, extra options)
     ("styles/print.css", lambda text: '@import url("http://example.com/x.css");\n' + text, 1, ()),
-    ("styles/book.css", lambda text: text + '\n@font-face { font-family: X; src: url("https://example.com/x.woff2"); }\n',
+    ("styles/book.css",
+     lambda text: text + '\n@font-face { font-family: X; src: url("https://example.com/x.woff2"); }\n',
      None, ("--one-document",)),
     ("styles/templates/book.html", lambda text: text.replace(
         "<title>", '<link rel="stylesheet" href="http://example.com/a.css"/>\n<title>', 1), None, ()),

@@ -97,7 +97,7 @@ def test_a_ncx_entry_id_is_an_xml_id_for_any_slug() -> None:
     assert ids.XML_ID.match(ids.nav_point("2011-report"))
 
 
-def test_the_templates_write_exactly_the_ids_compiler_ids_names(book_model: Any) -> None:  # type: ignore[no-untyped-def]
+def test_the_templates_write_exactly_the_ids_compiler_ids_names(book_model: Any) -> None:
     from compiler.epub import prepare
     from compiler.render import Renderer
 

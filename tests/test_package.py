@@ -53,7 +53,10 @@ def test_insert_puts_the_marker_before_that_word(xml: str, words: int, expected:
     assert _text(element) == expected
 
 
-def _zip(entries: list[tuple[str, bytes]], when: tuple[int, ...] = (2020, 5, 17, 10, 11, 12)) -> bytes:
+Moment = tuple[int, int, int, int, int, int]
+
+
+def _zip(entries: list[tuple[str, bytes]], when: Moment = (2020, 5, 17, 10, 11, 12)) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as z:
         for name, data in entries:

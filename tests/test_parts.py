@@ -47,12 +47,12 @@ def _facts(path: Path) -> dict[str, Any]:
         walk(tree.root, 0)
     links = [[str(a.get("/Dest", "")) or str(a.A.URI) for a in page.obj.get("/Annots", [])] for page in pdf.pages]
     tags: Counter[str] = Counter()
-    stack = list(pdf.Root.StructTreeRoot.K)
+    stack: list[Any] = list(pdf.Root.StructTreeRoot.K)
     while stack:
         element = stack.pop()
         if isinstance(element, pikepdf.Dictionary) and "/S" in element:
             tags[str(element.S)] += 1
-            kids = element.get("/K", [])
+            kids: Any = element.get("/K", [])
             stack.extend(kids if isinstance(kids, pikepdf.Array) else [kids])
     labels = list(pdf.Root.PageLabels.Nums)
     return {"pages": len(pdf.pages), "names": names, "outline": outline, "links": links, "tags": tags,
@@ -161,7 +161,8 @@ from compiler.pdf.parts import WORDS_PER_GROUP, plan  # noqa: E402
 
 def _book_of(book_model: Any, words: list[list[int]]) -> Any:
     """The default book with chapters of posts of these word counts."""
-    chapters = tuple(Chapter(f"c{n}", n, f"C{n}", "", "", tuple(SimpleNamespace(words=w) for w in posts))  # type: ignore[misc]
+    chapters = tuple(Chapter(f"c{n}", n, f"C{n}", "", "", tuple(SimpleNamespace(words=w)  # type: ignore[misc]
+                                                                for w in posts))
                      for n, posts in enumerate(words, 1))
     return _replace(book_model, chapters=chapters)
 

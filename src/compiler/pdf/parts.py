@@ -331,7 +331,8 @@ class PartRenderer:
                         i = wrong[0]
                         groups[i] = replace(groups[i], first_page=self._true_first_page(i, groups, results))
                         self.relaid += 1
-                        self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page {groups[i].first_page}")
+                        self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page "
+                                   f"{groups[i].first_page}")
                     else:
                         i = order.pop(0)
                         if i >= 0:
