@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,8 @@ from compiler.ingest.headers import parse_footer, parse_header
 from compiler.ingest.pages import paragraphs
 from compiler.ingest.structure import structure
 from compiler.model import Block
+
+from conftest import copy_project
 
 
 @pytest.mark.parametrize("line, tag", [
@@ -170,3 +175,55 @@ def test_windows_1252_bom_and_crlf_pages_read_the_same(tmp_path: Path, seed_page
         (tmp_path / name).write_bytes(data)
         copies = read_pages([tmp_path / name], tmp_path)
         assert [(c.title, c.paragraphs) for c in copies] == [(c.title, c.paragraphs) for c in expected], name
+
+
+# -- golden broken pages (tests/pages/NN-name/page.txt, expected.txt: "LINE CODE") ----------------
+
+PAGES = sorted(p for p in (Path(__file__).parent / "pages").iterdir() if p.is_dir())
+CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _page_expected(case: Path) -> list[tuple[int, str]]:
+    return [(int(line.split()[0]), line.split()[1]) for line in (case / "expected.txt").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("case", PAGES, ids=[p.name for p in PAGES])
+def test_broken_page(case: Path, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    shutil.copy(case / "page.txt", page)
+    with pytest.raises(CompilerError) as info:
+        read_pages([page], tmp_path)
+    assert [(d.line, d.code) for d in info.value.diagnostics] == _page_expected(case)
+    for diagnostic in info.value.diagnostics:
+        text = diagnostic.format()
+        assert "\n" not in text and not CONTROL.search(text) and len(text) < 300, repr(text)
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+@pytest.mark.parametrize("case", PAGES, ids=[p.name for p in PAGES])
+def test_a_broken_page_is_the_only_problem_reported(case: Path, command: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped book plus one broken page: its one line, and no consequence of it (such as an
+    'unknown post id' for every correction, checked against the posts of the pages that could be read)."""
+    import compiler.pdf.pool
+    from compiler.cli import main
+
+    project = copy_project(tmp_path / "book")
+    shutil.copy(case / "page.txt", project / "sources" / "zz-broken.txt")
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(compiler.pdf.pool, "workers", lambda *a, **k: contextlib.nullcontext(
+        compiler.pdf.pool.InProcess()))
+    assert main([command, "book.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert not CONTROL.search(err), repr(err)
+    reported = [re.match(r"sources/zz-broken\.txt:(\d+)(?::\d+)?: (E\d{3}) ", line) for line in err.splitlines()]
+    assert all(reported), err
+    assert [(int(m[1]), m[2]) for m in reported if m] == _page_expected(case), err
+    assert not (project / "out").exists()
+
+
+def test_whitespace_like_lines_are_blank() -> None:
+    page = "Posts tagged IOM\n\u3000\nTitle\n\u00a0\nFirst.\n\u200b\nSecond.\n\nLeave a comment »\n"
+    (copy,) = parse_page(page, "x")
+    assert copy.title == "Title" and copy.paragraphs == ("First.", "Second.")

@@ -191,3 +191,113 @@ def test_identifier_is_stable_uuid5_when_absent(tmp_path: Path) -> None:
                                        .replace("      - not-a-post  # expect E220", "      - human-trafficking-part-iv"))
     book = assemble(load_manifest(project / "book.yaml"))
     assert book.meta.identifier == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'Test Book')}"
+
+
+# -- attacks that need more than a book.yaml ------------------------------------------------------
+
+def _check(project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    monkeypatch.chdir(project)
+    code = main(["check", "book.yaml"])
+    return code, capsys.readouterr().err
+
+
+def _minimal(tmp_path: Path) -> Path:
+    case = next(c for c in CASES if c.name.startswith("46-"))  # a date out of range: fixed below
+    project = _project(tmp_path, case)
+    (project / "book.yaml").write_text((project / "book.yaml").read_text().replace("9999-12-31  # expect E245",
+                                                                                    "2026-01-01"))
+    return project
+
+
+def test_the_minimal_manifest_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    code, err = _check(_minimal(tmp_path), capsys, monkeypatch)
+    assert code == 0, err
+
+
+def test_a_manifest_over_a_megabyte_is_refused_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _minimal(tmp_path)
+    with (project / "book.yaml").open("a") as handle:  # 3,000 nested mappings, as in the issue
+        handle.write("nested:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000)))
+    code, err = _check(project, capsys, monkeypatch)
+    assert code == 2 and re.fullmatch(r"book\.yaml: E249 the manifest is [\d,]+ bytes, over the limit of "
+                                      r"1,048,576 \(.*\)\n", err), err
+
+
+@pytest.mark.parametrize("epoch, ok", [("315532800", True), ("4354819199", True), ("315532799", False),
+                                       ("253402214400", False), ("-1", False)])
+def test_source_date_epoch_must_lie_in_the_zip_range(epoch: str, ok: bool, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    code, err = _check(_minimal(tmp_path), capsys, monkeypatch)
+    if ok:
+        assert code == 0, err
+    else:
+        assert code == 2 and err.startswith(f"environment: E245 SOURCE_DATE_EPOCH={epoch} is outside"), err
+        assert len(err.splitlines()) == 1
+
+
+def test_a_glob_over_a_huge_tree_stops_early(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.manifest import globs
+
+    project = _minimal(tmp_path)
+    for n in range(60):
+        (project / "sources" / f"d{n}").mkdir()
+        for m in range(10):
+            (project / "sources" / f"d{n}" / f"f{m}.dat").write_text("x")
+    monkeypatch.setattr(globs, "MAX_ENTRIES", 300)  # the real limit (20,000 entries) works the same way
+    (project / "book.yaml").write_text((project / "book.yaml").read_text().replace("sources/*.txt", "'**/*'"))
+    code, err = _check(project, capsys, monkeypatch)
+    assert code == 2 and re.fullmatch(r"book\.yaml:6:5: E250 source glob '\*\*/\*' looks at more than 300 files "
+                                      r"and folders \(.*\)\n", err), err
+
+
+def test_too_many_source_pages_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.manifest import checks
+
+    project = _minimal(tmp_path)
+    monkeypatch.setattr(checks, "MAX_PAGES", 3)
+    code, err = _check(project, capsys, monkeypatch)
+    assert code == 2 and re.fullmatch(r"book\.yaml:6:5: E251 the sources add up to 5 pages .*\n", err), err
+
+
+@pytest.mark.parametrize("pattern", ["sources/*.txt", "sources/**/*.txt", "**/*.txt", "sources/00[0-2]*",
+                                     "sources/**", "*/*.txt", "sources/000_a17773e423f6ec34.txt", "./sources/*"])
+def test_bounded_glob_matches_like_glob(pattern: str) -> None:
+    import glob
+
+    from compiler.manifest.globs import bounded_glob
+
+    expected = sorted(p for p in glob.glob(pattern, root_dir=ROOT / "sources" / "..", recursive=True)
+                      if (ROOT / p).is_file() and Path(p).parts[0] not in ("out", ".venv", ".git"))
+    assert [p.relative_to(ROOT).as_posix() for p in bounded_glob(ROOT, pattern)
+            if not p.relative_to(ROOT).as_posix().startswith("out/")] == [Path(p).as_posix() for p in expected]
+
+
+def test_stale_temporaries_are_only_the_compilers_own(tmp_path: Path) -> None:
+    from compiler import files
+
+    seen: list[str] = []
+    files.write_all(tmp_path, {"book.pdf": b"pdf", "report.json": b"{}"},
+                    on_step=lambda step: seen.extend(p.name for p in tmp_path.iterdir()) if step == "(replace)" else None)
+    temporaries = [name for name in seen if name not in ("book.pdf", "report.json")]
+    assert len(temporaries) == 2 and all(n.startswith(".compiler-tmp-") and n.endswith(".tmp") for n in temporaries)
+    (tmp_path / ".my-notes.tmp").write_text("mine")
+    (tmp_path / ".book.pdf.x1y2.tmp").write_text("an older compiler's, or anyone's")
+    (tmp_path / ".compiler-tmp-book.pdf-abcd1234.tmp").write_text("left by a killed build")
+    files.remove_stale_temporaries(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".book.pdf.x1y2.tmp", ".my-notes.tmp", "book.pdf",
+                                                          "report.json"]
+
+
+def test_messages_never_echo_controls_and_cut_long_values() -> None:
+    from compiler.ingest.text import is_blank, shown
+
+    assert shown("a\x07\x1b[31m\u202eb\x85") == "a\\x07\\x1b[31m\\u202eb\\x85"
+    assert shown("x" * 500) == "x" * 59 + "…"
+    assert shown(None) == "None"
+    assert is_blank("\u00a0\u3000\u200b\ufeff\t") and not is_blank("\u00a0a")

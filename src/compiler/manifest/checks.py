@@ -21,7 +21,7 @@ from compiler import files
 from compiler.errors import Diagnostic
 from compiler.ids import check as check_ids
 from compiler.ingest.text import shown
-from compiler.manifest.globs import MAX_ENTRIES, MAX_MATCHES, GlobLimit, bounded_glob
+from compiler.manifest.globs import MAX_MATCHES, GlobLimit, bounded_glob
 from compiler.manifest.yamlsrc import Located
 from compiler.model import Post
 
@@ -148,7 +148,7 @@ class Checker:
                          f"'{shown(exc.where)}'", path, "remove the link, or write a pattern without '**'")
             else:
                 self.add("E250", f"source glob '{shown(pattern)}' looks at more than "
-                         f"{MAX_ENTRIES if exc.kind == 'entries' else MAX_PAGES:,} "
+                         f"{exc.limit:,} "
                          f"{'files and folders' if exc.kind == 'entries' else 'files'}", path,
                          "narrow the pattern, e.g. 'sources/*.txt'")
             return []

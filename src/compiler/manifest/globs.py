@@ -26,9 +26,9 @@ _MAGIC = re.compile(r"[*?\[]")
 class GlobLimit(Exception):
     """The pattern asks for too much (``kind`` is 'entries', 'matches' or 'loop')."""
 
-    def __init__(self, kind: str, where: str = "") -> None:
+    def __init__(self, kind: str, where: str = "", limit: int = 0) -> None:
         super().__init__(kind)
-        self.kind, self.where = kind, where
+        self.kind, self.where, self.limit = kind, where, limit
 
 
 class _Walk:
@@ -44,7 +44,7 @@ class _Walk:
                 for entry in it:
                     self.seen += 1
                     if self.seen > MAX_ENTRIES:
-                        raise GlobLimit("entries")
+                        raise GlobLimit("entries", limit=MAX_ENTRIES)
                     items.append(entry)
                 return sorted(items, key=lambda e: e.name)
         except (NotADirectoryError, FileNotFoundError, PermissionError):
@@ -96,7 +96,7 @@ class _Walk:
         if path.is_file() and path not in self.found:
             self.found.append(path)
             if len(self.found) > MAX_MATCHES:
-                raise GlobLimit("matches")
+                raise GlobLimit("matches", limit=MAX_MATCHES)
 
 
 def _fits(name: str, part: str) -> bool:
