@@ -119,6 +119,17 @@ def test_a_file_where_a_folder_belongs_is_named(tmp_path: Path, blocked: str) ->
     assert line.startswith(f"{out / blocked}: E410 ") and "is a file" in line, line
 
 
+def test_a_folder_where_an_output_belongs_is_named(tmp_path: Path) -> None:
+    (tmp_path / PDF).mkdir()
+    (tmp_path / "report.json").write_text("{}")
+    with pytest.raises(files.WriteError) as failed:
+        files.write_all(tmp_path, {"report.json": b"new", PDF: b"%PDF"})
+    line = failed.value.diagnostics[0].format()
+    assert line.startswith(f"{tmp_path / PDF}: E411 ") and "a folder is in the way" in line, line
+    assert (tmp_path / "report.json").read_text() == "{}"  # no output replaced while another cannot be
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
 def test_an_unwritable_cache_is_reported_once_and_costs_only_time(tmp_path: Path) -> None:
     (tmp_path / ".cache").write_text("not a folder")
     cache.reset()

@@ -93,8 +93,7 @@ def _failed(exc: OSError, path: Path) -> None:
     if not _problems:
         where, what, hint = write_problem(exc, path)
         _problems.append(Diagnostic("W420", f"cannot write the build cache ({what}); built without it",
-                                    where, hint=hint + "; --no-cache silences this" if "file, not" not in what
-                                    else hint, warning=True))
+                                    where, hint=hint, warning=True))
 
 
 def _write(path: Path, data: bytes) -> bool:

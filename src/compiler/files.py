@@ -191,6 +191,9 @@ def write_all(out: Path, files: dict[str, bytes], on_step: Callable[[str], None]
             os.chmod(name_of_temp, 0o644)
         if on_step:
             on_step("(replace)")
+        for target in temps:  # what would stop a move, before anything is moved
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
         for target, temp in temps.items():
             os.replace(temp, target)
     except OSError as exc:

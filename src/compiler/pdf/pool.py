@@ -41,7 +41,9 @@ def _die_with_parent(parent: int) -> None:
 
 def worker_init(memory_mb: int, parent: int) -> None:
     """Start a worker: tie its life to the build's, import what it runs before the first part
-    arrives (see :func:`compiler.limits.load_before_limit`), then apply the memory limit to what follows (the rendering), as the main process does."""
+    arrives (see :func:`compiler.limits.load_before_limit`), then apply the memory limit to what
+    follows (the rendering), as the main process does; short of memory, a finaliser's failure
+    prints nothing (see :func:`compiler.limits.quiet_hook`)."""
     _die_with_parent(parent)
     from compiler.limits import load_before_limit, quiet_hook
 
