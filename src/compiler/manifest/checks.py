@@ -22,6 +22,7 @@ from compiler.errors import Diagnostic
 from compiler.ids import check as check_ids
 from compiler.ingest.text import shown
 from compiler.manifest.globs import MAX_MATCHES, GlobLimit, bounded_glob
+from compiler.manifest.patterns import risk, safe
 from compiler.manifest.yamlsrc import Located
 from compiler.model import Post
 
@@ -228,6 +229,11 @@ class Checker:
         if isinstance(date, dt.date) and not FIRST_DATE <= _day(date) <= LAST_DATE:
             self.add("E245", f"book.date {date.isoformat()} is outside {FIRST_DATE} to {LAST_DATE}",
                      ("book", "date"), "write the publication date: an EPUB's zip timestamps hold no other")
+        for c, _ in self.items("chapters"):
+            pattern = self.get("chapters", c, "rule", "title_matches")
+            if isinstance(pattern, str) and (why := risk(pattern)) is not None:
+                self.add("E254", f"title pattern '{shown(pattern)}' could take years to match: {why}",
+                         ("chapters", c, "rule", "title_matches"), "write a plainer pattern, e.g. 'Part|Chapter'")
         basename = self.get("output", "basename")
         if isinstance(basename, str) and basename.split(".")[0].upper() in _RESERVED:
             self.add("E246", f"basename '{shown(basename)}' is a reserved device name on Windows",
@@ -295,6 +301,8 @@ class Checker:
             re.compile(pattern) if isinstance(pattern, str) else None
         except re.error:
             return False
+        if pattern is not None and not safe(pattern):
+            return False
         return not chapter.get("include")
 
     def chapter_posts(self, chapter: dict[str, Any], c: int, posts: Sequence[Post],
@@ -338,6 +346,8 @@ def rule_matches(rule: dict[str, Any], post: Post) -> bool:
     if tags and not tags & {t.casefold() for t in post.tags}:
         return False
     pattern = rule.get("title_matches")
+    if pattern is not None and not safe(pattern):
+        return False  # reported (E254): never run it
     if isinstance(pattern, str):
         try:
             if not re.search(pattern, post.title, re.I):
