@@ -222,7 +222,7 @@ def test_a_manifest_over_a_megabyte_is_refused_unread(tmp_path: Path, capsys: py
         handle.write("nested:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 3000)))
     code, err = _check(project, capsys, monkeypatch)
     assert code == 2 and re.fullmatch(r"book\.yaml: E249 the manifest is [\d,]+ bytes, over the limit of "
-                                      r"1,048,576 \(.*\)\n", err), err
+                                      r"262,144 \(.*\)\n", err), err
 
 
 @pytest.mark.parametrize("epoch, ok", [("315532800", True), ("4354819199", True), ("315532799", False),

@@ -37,7 +37,7 @@ class Validated:
 
 
 #: Largest manifest read: a book.yaml is a few kilobytes.
-MAX_MANIFEST_BYTES = 1024 * 1024
+MAX_MANIFEST_BYTES = 256 * 1024
 
 
 def _read(path: Path, name: str) -> str:

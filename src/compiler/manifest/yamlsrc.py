@@ -29,6 +29,9 @@ MAX_DEPTH = 32
 #: Longest text value, in characters; :data:`LONG_TEXT` fields may be longer.
 MAX_TEXT = 1_000
 LONG_TEXT = {"description": 20_000, "rights": 20_000, "find": 20_000, "replace": 20_000}
+#: Most items in a list (by the list's key); :data:`MAX_ITEMS` for the others.
+MAX_ITEMS = 1_000
+LONG_LISTS = {"chapters": 500, "corrections": 5_000, "redactions": 5_000}
 #: Fields whose text may hold line breaks and tabs (the others are one line).
 MULTILINE = {"description", "rights", "find", "replace"}
 
@@ -169,6 +172,14 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
             result[key] = _build(loader, value_node, child, out)
         return result
     if isinstance(node, yaml.SequenceNode):
+        name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        limit = LONG_LISTS.get(name, MAX_ITEMS)
+        if len(node.value) > limit:
+            where = ".".join(str(p) for p in path) or "manifest"
+            out.problems.append(Problem("E255", f"'{shown(where, 40)}' has {len(node.value):,} items, over the limit "
+                                        f"of {limit:,}", *_pos(node), "a book needs fewer: split it into several books"))
+            out.refused.add(path)
+            return []
         items = []
         for index, item in enumerate(node.value):
             out.marks[(*path, index)] = _pos(item)
