@@ -301,3 +301,23 @@ def test_messages_never_echo_controls_and_cut_long_values() -> None:
     assert shown("x" * 500) == "x" * 59 + "…"
     assert shown(None) == "None"
     assert is_blank("\u00a0\u3000\u200b\ufeff\t") and not is_blank("\u00a0a")
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_control_characters_in_markdown_are_input_errors(command: str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Build crashed on them (no XHTML can hold U+0007) after check had passed."""
+    import compiler.pdf.pool
+
+    project = _minimal(tmp_path)
+    (project / "book.yaml").write_text((project / "book.yaml").read_text().replace(
+        "    rule:", "    intro: chapters/intro.md\n    rule:"))
+    (project / "chapters" / "intro.md").write_text("An introduction.\n\nWith a \x1b[31mred\x07 word.\n")
+    monkeypatch.chdir(project)
+    monkeypatch.setattr(compiler.pdf.pool, "workers", lambda *a, **k: contextlib.nullcontext(
+        compiler.pdf.pool.InProcess()))
+    assert main([command, "book.yaml"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("chapters/intro.md:3:8: E256 control character U+001B ESCAPE") and err.count("\n") == 1, err
+    assert not CONTROL.search(err)

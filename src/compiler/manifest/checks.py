@@ -18,9 +18,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from compiler import files
-from compiler.errors import Diagnostic
+from compiler.errors import CompilerError, Diagnostic
 from compiler.ids import check as check_ids
-from compiler.ingest.text import shown
+from compiler.ingest.text import codepoint, first_control, shown
 from compiler.manifest.globs import MAX_MATCHES, GlobLimit, bounded_glob
 from compiler.manifest.patterns import risk, safe
 from compiler.manifest.yamlsrc import Located
@@ -59,6 +59,7 @@ class Checker:
     def __post_init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.sources_complete = True  # False once a source glob failed: post ids cannot be checked
+        self._read: set[Path] = set()  # Markdown files checked already
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str, warning: bool = False) -> None:
         line, col = self.located.where(path)
@@ -174,16 +175,35 @@ class Checker:
         for part in ("front_matter", "back_matter"):
             for i, section in self.items(part):
                 if isinstance(section, dict):
-                    self.project_path(section.get("file"), (part, i, "file"))
+                    self.markdown(self.project_path(section.get("file"), (part, i, "file")))
         for i, chapter in self.items("chapters"):
             if isinstance(chapter, dict) and chapter.get("intro") is not None:
-                self.project_path(chapter.get("intro"), ("chapters", i, "intro"))
+                self.markdown(self.project_path(chapter.get("intro"), ("chapters", i, "intro")))
         style = self.get("output", "style")
         if style is not None:
             target = self.project_path(style, ("output", "style"), directory=True)
             if target is not None and not (target / "templates").is_dir():
                 self.add("E214", f"style folder '{shown(style)}' has no templates/ folder", ("output", "style"),
                          "point output.style at a folder like 'styles'")
+
+    def markdown(self, path: Path | None) -> None:
+        """A Markdown file the book includes: readable, and free of control characters (which no
+        XHTML can hold), reported at their own line and column in that file."""
+        if path is None or path in self._read:
+            return
+        self._read.add(path)
+        name = self._rel(path)
+        try:
+            text = files.decode(files.read_bytes(path), name)
+        except CompilerError as exc:
+            self.diagnostics.extend(exc.diagnostics)
+            return
+        for number, line in enumerate(text.split("\n"), 1):
+            if (column := first_control(line)) is not None:
+                self.diagnostics.append(Diagnostic(
+                    "E256", f"control character {codepoint(line[column])} in a Markdown file", name, number,
+                    column + 1, "remove it: no output can show it"))
+                return
 
     def output_dir(self, manifest: Path, sources: Sequence[Path]) -> None:
         """The output folder: inside the project, a folder (or nothing yet), and apart from every input
