@@ -184,6 +184,14 @@ def build_key(inputs: Inputs, options: str) -> str:
     return h.hexdigest()
 
 
+def warm(out: Path) -> bool:
+    """Whether a build left its page counts in ``out``'s cache (so most parts will be cached)."""
+    try:
+        return (out / ".cache" / "layout" / "pages.json").is_file()
+    except OSError:  # an unreadable cache is a cold one
+        return False
+
+
 def output_folder(manifest: Path) -> Path | None:
     """The output folder a manifest names (``output.dir``, default ``out``), read without validating
     the manifest (for the no-op check); None if the manifest cannot be read."""

@@ -143,7 +143,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     # A first build lays out every part: start all workers now. After one, most parts come from
     # the cache: one worker (for the part that changed), more only if work waits.
-    warm = out is not None and (out / ".cache" / "layout" / "pages.json").is_file()
+    warm = out is not None and cache.warm(out)
     with workers(1 if args.one_document else args.jobs, args.memory_limit, 1 if warm else None) as pool:
         from compiler.build import BuildOptions, build  # while the workers start
 
