@@ -1,9 +1,14 @@
 """Checks of book.yaml that need the file system or the posts.
 
-Paths must exist and stay inside the project; source globs must match;
+Paths must exist and stay inside the project; source globs must match, within
+bounds (:mod:`.globs`), and only archive pages; included Markdown holds no
+control character; the output folder is a folder apart from every input;
+values the schema lets through must fit every output (the book's date, the
+basename, title patterns that cannot backtrack for ever: :mod:`.patterns`);
 chapters must name known posts, each placed once, and none may be empty;
 corrections must still match their post. Checks read the raw data
-defensively, so they run (and report) even where the schema found errors.
+defensively, so they run (and report) even where the schema found errors;
+post ids are checked only against a complete set of posts.
 """
 
 from __future__ import annotations
@@ -216,7 +221,7 @@ class Checker:
         shown_dir = shown(value if value is not None else "out")
         if target.exists() and not target.is_dir():
             self.add("E247", f"output folder '{shown_dir}' is a file", where,
-                     "name a folder that does not exist yet, e.g. 'out'")
+                     "name a folder (it is created when missing), e.g. 'out'")
             return
         out = target.resolve()
         if out == self.root.resolve():
@@ -228,7 +233,7 @@ class Checker:
         style = "styles" if style is None else style
         if isinstance(style, str) and style:
             inputs.append(self.root / style)
-            if files.inside(self.root / style, out):
+            if files.inside(self.root / style, out) and (self.root / style).resolve() != self.root.resolve():
                 self.add("E248", f"output folder '{shown_dir}' lies in the style folder", where,
                          "write the book to a folder of its own, e.g. 'out'")
                 return
@@ -248,7 +253,7 @@ class Checker:
         date = self.get("book", "date")
         if isinstance(date, dt.date) and not FIRST_DATE <= _day(date) <= LAST_DATE:
             self.add("E245", f"book.date {date.isoformat()} is outside {FIRST_DATE} to {LAST_DATE}",
-                     ("book", "date"), "write the publication date: an EPUB's zip timestamps hold no other")
+                     ("book", "date"), "an EPUB's zip timestamps hold no other years")
         for c, _ in self.items("chapters"):
             pattern = self.get("chapters", c, "rule", "title_matches")
             if isinstance(pattern, str) and (why := risk(pattern)) is not None:

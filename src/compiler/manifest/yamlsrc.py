@@ -176,8 +176,8 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, out: Located) 
         limit = LONG_LISTS.get(name, MAX_ITEMS)
         if len(node.value) > limit:
             where = ".".join(str(p) for p in path) or "manifest"
-            out.problems.append(Problem("E255", f"'{shown(where, 40)}' has {len(node.value):,} items, over the limit "
-                                        f"of {limit:,}", *_pos(node), "a book needs fewer: split it into several books"))
+            out.problems.append(Problem("E255", f"'{shown(where, 40)}' has {len(node.value):,} items, over the "
+                                        f"limit of {limit:,}", *_pos(node), "a book needs fewer: split it"))
             out.refused.add(path)
             return []
         items = []
