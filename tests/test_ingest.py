@@ -227,3 +227,16 @@ def test_whitespace_like_lines_are_blank() -> None:
     page = "Posts tagged IOM\n\u3000\nTitle\n\u00a0\nFirst.\n\u200b\nSecond.\n\nLeave a comment »\n"
     (copy,) = parse_page(page, "x")
     assert copy.title == "Title" and copy.paragraphs == ("First.", "Second.")
+
+
+@pytest.mark.parametrize("case", PAGES, ids=[p.name for p in PAGES])
+def test_posts_command_on_a_broken_page(case: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.cli import main
+
+    monkeypatch.chdir(case)
+    assert main(["posts", "page.txt"]) == 2
+    err = capsys.readouterr().err
+    assert [tuple(line.split(": ")[0].split(":")[1:2]) + (line.split()[1],) for line in err.splitlines()] == \
+        [(str(line), code) for line, code in _page_expected(case)], err
+    assert not CONTROL.search(err)
