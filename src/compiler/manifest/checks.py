@@ -219,8 +219,10 @@ class Checker:
         if target is None:
             return
         shown_dir = shown(value if value is not None else "out")
-        if target.exists() and not target.is_dir():
-            self.add("E247", f"output folder '{shown_dir}' is a file", where,
+        blocking = next((p for p in (target, *target.parents) if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            what = "is a file" if blocking == target else f"lies under the file '{shown(self._rel(blocking))}'"
+            self.add("E247", f"output folder '{shown_dir}' {what}", where,
                      "name a folder (it is created when missing), e.g. 'out'")
             return
         out = target.resolve()
