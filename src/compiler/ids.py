@@ -78,17 +78,20 @@ def member(name: str) -> str:
     return f"text/{document(name)}"
 
 
+def section_id(kind: str, used: set[str]) -> str:
+    """The id of the next front or back matter section of ``kind`` (``used``: the ids given so far,
+    which this adds to): the kind, then ``<kind>-2``..."""
+    found, n = kind, 2
+    while found in used:
+        found, n = f"{kind}-{n}", n + 1
+    used.add(found)
+    return found
+
+
 def section_ids(kinds: Iterable[str]) -> list[str]:
-    """The ids of front and back matter, in manifest order: the kind, then ``<kind>-2``..."""
+    """The ids of front and back matter, in manifest order."""
     used: set[str] = set()
-    out = []
-    for kind in kinds:
-        section_id, n = kind, 2
-        while section_id in used:
-            section_id, n = f"{kind}-{n}", n + 1
-        used.add(section_id)
-        out.append(section_id)
-    return out
+    return [section_id(kind, used) for kind in kinds]
 
 
 def block_ids(blocks: Sequence[Block], prefix: str) -> Iterator[str]:

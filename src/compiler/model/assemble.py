@@ -19,7 +19,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from compiler import files
+from compiler import files, ids
 from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
@@ -78,12 +78,8 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
     title, body = _split_title(files.read_text(root / spec.file))
-    section_id: str = spec.kind
-    n = 2
-    while section_id in used:
-        section_id, n = f"{spec.kind}-{n}", n + 1
-    used.add(section_id)
-    return Section(section_id, spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title, markdown(body))
+    return Section(ids.section_id(spec.kind, used), spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title,
+                   markdown(body))
 
 
 def _replace(text: str, find: str, by: str) -> str:
