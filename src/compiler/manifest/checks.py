@@ -282,6 +282,8 @@ class Checker:
     def unknown(self, post_id: Any, ids: Sequence[str], path: tuple[Any, ...]) -> bool:
         if not isinstance(post_id, str) or post_id in ids:
             return False
+        if not post_id or tuple(path) in self.located.refused:
+            return True  # reported already (empty, too long, a control character): not also as unknown
         close = difflib.get_close_matches(post_id, ids, n=3, cutoff=0.5)
         hint = "did you mean " + " or ".join(f"'{shown(c)}'" for c in close) + "?" if close else \
             "run 'python -m compiler posts sources/' to list the ids"
@@ -356,7 +358,8 @@ class Checker:
     def corrections(self, posts: Sequence[Post]) -> None:
         by_id = {p.id: p for p in posts}
         for i, fix in self.items("corrections"):
-            if not isinstance(fix, dict) or not isinstance(fix.get("find"), str):
+            if not isinstance(fix, dict) or not isinstance(fix.get("find"), str) or not fix["find"] or \
+                    ("corrections", i, "find") in self.located.refused:
                 continue
             post = by_id.get(fix.get("post"))  # type: ignore[arg-type]
             if post is None:
