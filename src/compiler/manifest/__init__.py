@@ -7,7 +7,7 @@ problems, each with its line and column, or returns a :class:`Validated`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler import files
@@ -50,7 +50,11 @@ def _read(path: Path, name: str) -> str:
     if size > MAX_MANIFEST_BYTES:
         raise CompilerError(Diagnostic("E249", f"the manifest is {size:,} bytes, over the limit of "
                                        f"{MAX_MANIFEST_BYTES:,}", name, hint="a book.yaml needs a few kilobytes"))
-    return files.decode(files.read_bytes(path, MAX_MANIFEST_BYTES), name)
+    try:
+        return files.decode(files.read_bytes(path, MAX_MANIFEST_BYTES), name)
+    except CompilerError as exc:  # the reader's hints speak of archive pages
+        raise CompilerError([replace(d, message=d.message.replace("not a text page", "not a text file"),
+                                     hint="save the manifest as UTF-8 text") for d in exc.diagnostics]) from None
 
 
 def load_manifest(path: Path, strict: bool = False) -> Validated:

@@ -176,7 +176,7 @@ def _label(path: tuple[Any, ...]) -> str:
 def validate(located: Located, file: str) -> tuple[ManifestSpec | None, list[Diagnostic]]:
     """Validate the data against the schema; return the spec or every error."""
     diagnostics = [
-        Diagnostic("E201", f"duplicate key '{path[-1]}' (first written on line {first})", file, line, col,
+        Diagnostic("E201", f"duplicate key '{shown(path[-1])}' (first written on line {first})", file, line, col,
                    hint="keep one of them: YAML would silently use the last")
         for path, line, col, first in located.duplicates
     ]
