@@ -2,7 +2,17 @@
 
 Each case folder holds a book.yaml whose offending lines carry a comment
 ``# expect CODE [hint text]``; the test requires exactly those diagnostics,
-on those lines, with exit code 2, no traceback and nothing written to out/.
+on those lines, with exit code 2, no traceback, no control character in any
+message, and nothing written or deleted, from ``check`` and from ``build``
+alike (in this process, with the layout pool replaced: a manifest fails
+before any layout). Optional files in a case folder:
+
+* ``expected.txt``: ``LINE CODE`` per line (``0`` for the file as a whole), where
+  the manifest cannot carry comments (empty, UTF-16, a folder);
+* ``args.txt``: extra command-line arguments;
+* ``symlinks.txt``: ``name -> target`` links to make in the project;
+* ``isolate.txt``: a memory or recursion bomb, run in a subprocess under a
+  memory cap and a timeout, so that a regression fails instead of hanging.
 """
 
 from __future__ import annotations
