@@ -125,7 +125,7 @@ def _key(node: yaml.Node, out: Located) -> str | None:
     if isinstance(node, yaml.ScalarNode):
         kind = _KINDS.get(node.tag, "not text")
         written = shown(node.value or "~", 40)
-        message = f"key '{written}' is {kind}, not a name" if kind != "null" else f"key '{written}' is null, not a name"
+        message = f"key '{written}' is {kind}, not a name"
         hint = "quote it if it is meant as text" if kind in ("a boolean", "a number", "a date") else \
             "write a name such as 'title'"
     else:
