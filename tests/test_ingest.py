@@ -45,7 +45,7 @@ def test_tag_and_category_headers(line: str, tag: str) -> None:
 ])
 def test_date_headers(line: str, start: dt.date, end: dt.date) -> None:
     header = parse_header(line)
-    assert header is not None and header.tag is None
+    assert header is not None and header.tag is None and header.date is not None
     assert (header.date.start, header.date.end) == (start, end)
 
 

@@ -169,9 +169,9 @@ def test_model_is_frozen_and_every_post_placed_once(book_model) -> None:  # type
     assert [c.title for c in book_model.chapters] == ["Shelters", "Legal Cases", "The TIP Report", "Fundraising",
                                                       "Reflections"]
     with pytest.raises(dataclasses.FrozenInstanceError):
-        book_model.chapters[0].title = "x"  # type: ignore[misc]
+        book_model.chapters[0].title = "x"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        book_model.posts[0].blocks[0].text = "x"  # type: ignore[misc]
+        book_model.posts[0].blocks[0].text = "x"
 
 
 def test_corrections_are_applied(book_model) -> None:  # type: ignore[no-untyped-def]
