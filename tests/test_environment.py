@@ -116,7 +116,7 @@ def test_a_file_where_a_folder_belongs_is_named(tmp_path: Path, blocked: str) ->
     with pytest.raises(files.WriteError) as failed:
         files.write_all(out / ".cache" / "layout", {"x.pdf": b"x"})
     line = failed.value.diagnostics[0].format()
-    assert line.startswith(f"{out / blocked}: E410 ") and "is a file" in line, line
+    assert line.startswith(f"{out / blocked}: E410 ") and "a file is in the way" in line, line
 
 
 def test_a_folder_where_an_output_belongs_is_named(tmp_path: Path) -> None:
@@ -183,7 +183,8 @@ def test_an_output_folder_that_is_a_file(inside: Path, capsys: pytest.CaptureFix
     (inside / "blocked").write_text("not a folder")
     code, lines = _main(capsys, "book.yaml", "--out", "blocked")
     assert code == 4
-    assert _problems(lines) == ["blocked: E410 cannot create the folder: is a file, not a folder (remove or rename it)"]
+    assert _problems(lines) == [
+        "blocked: E410 cannot create the folder: a file is in the way (remove or rename that file)"]
 
 
 # -- refused fetches --------------------------------------------------------------------------------

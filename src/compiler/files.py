@@ -128,7 +128,7 @@ def write_problem(exc: OSError, path: Path) -> tuple[str, str, str]:
     if exc.errno in _NOT_A_FOLDER:
         for parent in (path, *path.parents):
             if parent.exists() and not parent.is_dir():
-                return display_path(parent), "is a file, not a folder", "remove or rename it"
+                return display_path(parent), "a file is in the way", "remove or rename that file"
     what, hint = _WRITE_PROBLEMS.get(exc.errno or 0, (exc.strerror or str(exc), "check the folder, or choose "
                                                      "another folder with --out"))
     return display_path(path), what, hint
