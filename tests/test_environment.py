@@ -271,3 +271,12 @@ def test_an_unraisable_memory_error_under_the_limit_prints_nothing(monkeypatch: 
         sys.unraisablehook(other)
     assert seen == [other]
     assert sys.unraisablehook == seen.append  # the previous hook is back
+
+
+def test_an_exhausted_memory_limit_is_one_line(project: Path) -> None:
+    """The build's own E403 line, alone: no "Exception ignored in: " before it, no traceback."""
+    result = run_compiler("book.yaml", "--no-cache", "--memory-limit", "150", "--out", "out-memory", cwd=project)
+    assert result.returncode == 4
+    assert result.stderr.splitlines() == [
+        "build: E403 rendering needed more than 150 MB of memory and was stopped (check the input for enormous "
+        "posts, or raise --memory-limit)"], result.stderr
