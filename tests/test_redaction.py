@@ -364,6 +364,20 @@ def test_redact_id(ident: str, redacted: str) -> None:
     assert redact_id(ident, R) == redacted
 
 
+def test_redacted_ids_stay_unique(tmp_path: Path) -> None:
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.redact import redact
+
+    titles = ["NatashaIvanova story", "NatashaPetrova story", "Natasha story", "N. story"]
+    project = make_project(tmp_path, [{"id": f"t{n}", "where": "title", "text": t} for n, t in enumerate(titles)],
+                           FORMATS["epub"])
+    book = assemble(load_manifest(project / "book.yaml"), redact)
+    ids = [p.id for c in book.chapters for p in c.posts]
+    assert len(ids) == len(set(ids)) == len(titles) + 2  # and the body cases and the second chapter's
+    assert not any(NAME in _squeeze(i) for i in ids)
+
+
 @pytest.mark.parametrize("field, redacted", [
     ("natashaivanovas-diary", "n-diary"), ("natashafans", "n"), ("NatashaIvanova’s diary", "N.Ivanova’s diary"),
     ("sources/natasha.txt", "sources/N..txt"), ("exact", "exact"),

@@ -85,24 +85,38 @@ def _strings(obj: Any, fix: Callable[[str], str]) -> Any:
 
 
 def redact(book: Book) -> Book:
-    """Apply the book's redactions to every text, id and field of the model."""
+    """Apply the book's redactions to every text, id and field of the model. Ids stay unique: an id
+    that redaction turns into one already used (``natashaivanova-story`` and ``natashapetrova-story``
+    both become ``n-story``) takes a number (``n-story-2``)."""
     from compiler.model.assemble import map_post
 
     rs = book.redactions
     if not rs:
         return book
+    used = {c.id for c in book.chapters} | {p.id for c in book.chapters for p in c.posts} | \
+        {s.id for s in (*book.front, *book.back)}
 
     def fix(text: str) -> str:
         return redact_text(text, rs)
 
+    def unique(ident: str) -> str:
+        new = redact_id(ident, rs)
+        if new == ident:
+            return ident
+        candidate, n = new, 2
+        while candidate in used:
+            candidate, n = f"{new}-{n}", n + 1
+        used.add(candidate)
+        return candidate
+
     def post(p: Post) -> Post:
-        return replace(map_post(_strings(p, fix), fix), id=redact_id(p.id, rs))
+        return replace(map_post(_strings(p, fix), fix), id=unique(p.id))
 
     def chapter(c: Chapter) -> Chapter:
-        return replace(_strings(c, fix), id=redact_id(c.id, rs), posts=tuple(post(p) for p in c.posts))
+        return replace(_strings(c, fix), id=unique(c.id), posts=tuple(post(p) for p in c.posts))
 
     return replace(
         book, meta=_strings(book.meta, fix), chapters=tuple(chapter(c) for c in book.chapters),
-        front=tuple(replace(_strings(s, fix), id=redact_id(s.id, rs)) for s in book.front),
-        back=tuple(replace(_strings(s, fix), id=redact_id(s.id, rs)) for s in book.back),
+        front=tuple(replace(_strings(s, fix), id=unique(s.id)) for s in book.front),
+        back=tuple(replace(_strings(s, fix), id=unique(s.id)) for s in book.back),
         output=replace(book.output, basename=redact_id(book.output.basename, rs)))
