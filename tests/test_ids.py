@@ -25,6 +25,7 @@ class FakeChecker:
     def __init__(self, data: dict[str, Any]) -> None:
         self.data = data
         self.found: list[tuple[str, str, tuple[Any, ...]]] = []
+        self.hints: list[str] = []
 
     def items(self, *path: Any) -> Iterator[tuple[int, Any]]:
         value: Any = self.data
@@ -34,6 +35,7 @@ class FakeChecker:
 
     def add(self, code: str, message: str, path: tuple[Any, ...], hint: str, warning: bool = False) -> None:
         self.found.append((code, message, path))
+        self.hints.append(hint)
 
 
 def _post(post_id: str, blocks: int = 2) -> Post:
@@ -75,6 +77,7 @@ def test_the_default_scheme_has_no_collision() -> None:
     (["shelters"], ["a", "a-b-2-b-1"], "E261", ("chapters", 0, "posts", 1)),  # another post's quoted block
     (["a b"], [], "E262", ("chapters", 0, "id")),  # no XML id
     (["über"], [], "E262", ("chapters", 0, "id")),
+    (["x.y"], [], "E262", ("chapters", 0, "id")),
 ])
 def test_a_second_claim_is_an_error_at_its_line(chapters: list[str], posts: list[str], code: str,
                                                 where: tuple[Any, ...]) -> None:
@@ -87,6 +90,20 @@ def test_sections_of_one_kind_are_numbered_and_collide_with_a_chapter_of_that_na
         "appendix", "notes", "appendix-2", "appendix-3"]
     found = _check(["appendix-2"], [], back=("appendix", "appendix"))
     assert [code for code, _, _ in found] == ["E260"]
+
+
+def test_a_chapter_id_may_begin_with_a_digit() -> None:
+    assert _check(["1990s", "2000s"], ["a-post"]) == []  # chapter-1990s is an XML id; 1990s.xhtml a file name
+
+
+@pytest.mark.parametrize(("post", "hint"), [
+    ("chapter-shelters", "give chapter 'shelters' another id, or leave the post out"),
+    ("contents", "leave the post out of the chapters (its id comes from its title)"),
+])
+def test_the_hint_says_what_can_be_renamed(post: str, hint: str) -> None:
+    checker = FakeChecker({"chapters": [{"id": "shelters", "posts": []}]})
+    ids.check(checker, [_post(post)], {post: ("chapters", 0, "posts", 0)})
+    assert checker.hints == [hint]
 
 
 def test_a_chapter_id_used_twice_is_left_to_e225() -> None:

@@ -39,8 +39,10 @@ FIXED_DOCUMENTS = (COVER, TITLEPAGE, COPYRIGHT, CONTENTS)
 FIXED_IDS = (COVER, "halftitle", TITLEPAGE, COPYRIGHT,
              *(f"{COPYRIGHT}-{n}" for n in range(1, COPYRIGHT_PARAGRAPHS + 1)),
              CONTENTS, CONTENTS + TITLE, "landmarks", "landmarks" + TITLE, "page-list", "page-list" + TITLE)
-#: What an id must look like to be an XML ID and a portable file name (ASCII NCName, no dot).
+#: What an element id must look like to be an XML ID (an ASCII NCName without dots).
 XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+#: What a document name must look like to be a portable file name.
+FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _PAGE_MARKER = re.compile(rf"^{PAGE_PREFIX}(?:\d+|[ivxlcdm]+)$")
 
 
@@ -156,8 +158,7 @@ def owners(checker: Checks, posts: Sequence[Post], placed: dict[str, tuple[Any, 
                          "give the chapter another id"))
     for post_id, path in placed.items():
         if post_id in by_id:
-            out.append(Owner(f"post '{post_id}'", path, tuple(post_ids(by_id[post_id])), None,
-                             "leave the post out, or rename what it collides with"))
+            out.append(Owner(f"post '{post_id}'", path, tuple(post_ids(by_id[post_id])), None, ""))
     return out
 
 
@@ -175,9 +176,9 @@ def check(checker: Checks, posts: Sequence[Post], placed: dict[str, tuple[Any, .
     for owner in claimed:
         if owner.path and owner.path[0] == "chapters" and owner.path[-1] == "id":
             bad = next((i for i in owner.ids if not XML_ID.match(i)), None)
-            if bad is not None or (owner.document and not XML_ID.match(owner.document)):
-                checker.add("E262", f"{owner.what}: '{owner.document}' is not a valid XML id or file name",
-                            owner.path, "use a-z, 0-9 and '-', starting with a letter")
+            if bad is not None or (owner.document and not FILE_NAME.match(owner.document)):
+                checker.add("E262", f"{owner.what} is not usable as an XML id and file name", owner.path,
+                            "use only a-z, 0-9 and '-'")
                 continue
         if owner.document is not None:
             key = owner.document.casefold()
@@ -194,8 +195,11 @@ def check(checker: Checks, posts: Sequence[Post], placed: dict[str, tuple[Any, .
             if holder is None and _PAGE_MARKER.match(element_id):
                 holder = Owner("a page-break marker of the EPUB", (), (), None, "")
             if holder is not None and holder is not owner:
+                hint = owner.hint if owner.what.startswith("chapter") else \
+                    f"give {holder.what} another id, or leave the post out" if holder.what.startswith("chapter") \
+                    else "leave the post out of the chapters (its id comes from its title)"
                 checker.add("E261", f"{owner.what} has id '{element_id}', like {holder.what}{_at(checker, holder)}",
-                            owner.path, owner.hint)
+                            owner.path, hint)
                 break
         else:
             ids.update((i, owner) for i in owner.ids)
