@@ -405,6 +405,9 @@ def _epub(members: dict[str, str]) -> bytes:
     ('<p><a href="http://example.com/N%2561tasha">x</a></p>', "attributes of"),
     ('<p><img alt="N\u0430t\u0430sh\u0430" src="a.png"/></p>', "member"),
     ("<p>Nata\ufe0fsha and Nata\u061csha</p>", "member"),
+    ("<p>Nata<!-- a comment -->sha</p>", "text of"),
+    ("<p>Nata<?pi x?>sha</p>", "text of"),
+    ("<p>Nata<b>sha</p> & not XML <<", "text of"),
 ])
 def test_epub_scan_reads_text_attributes_and_urls(xhtml: str, where: str) -> None:
     page = f'<html xmlns="http://www.w3.org/1999/xhtml"><body>{xhtml}</body></html>'

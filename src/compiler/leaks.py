@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from compiler.model import Book, Redaction
 #: XHTML elements that do not end a word: their text joins the text around them.
 _INLINE = frozenset("a abbr b bdi bdo cite code data del dfn em i ins kbd mark q s samp small span strong sub sup "
                     "time u var wbr".split())
+_TAG = re.compile(r"<[^>]*>")
 _XML = (".xhtml", ".html", ".htm", ".opf", ".ncx", ".xml", ".svg", ".smil")
 _PARSER = etree.XMLParser(recover=True, resolve_entities=False, huge_tree=True, no_network=True)
 
@@ -129,22 +131,28 @@ def _object_texts(obj: object, number: int) -> Iterator[tuple[str, str | bytes]]
 
 
 def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
-    """An XML member's text content (inline elements joined without a space), attribute values
-    and URLs (percent-decoded)."""
-    root = etree.fromstring(content, _PARSER)
-    if root is None:
+    """An XML member's text content (inline elements, comments and processing instructions joined
+    without a space, as a reader sees the text around them), attribute values and URLs
+    (percent-decoded)."""
+    try:
+        root = etree.fromstring(content, _PARSER)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:  # not XML at all: the text between tags
+        yield f"text of {member}", html.unescape(_TAG.sub("", content.decode("utf-8", "replace")))
         return
     parts: list[str] = []
     values: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if not isinstance(element.tag, str):
+    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+        if not isinstance(node.tag, str):  # a comment or processing instruction: only its tail shows
+            parts.append(node.tail or "")
             continue
-        inline = etree.QName(element).localname in _INLINE
+        space = "" if etree.QName(node).localname in _INLINE else " "
         if event == "start":
-            parts.append(element.text or "" if inline else " " + (element.text or ""))
-            values += [f"{v} {decode_url(v)}" for v in element.attrib.values()]
+            parts.append(space + (node.text or ""))
+            values += [f"{v} {decode_url(v)}" for v in node.attrib.values()]
         else:
-            parts.append(("" if inline else " ") + (element.tail or ""))
+            parts.append(space + (node.tail or ""))
     yield f"text of {member}", "".join(parts)
     yield f"attributes of {member}", "\n".join(values)
 
