@@ -238,3 +238,15 @@ def test_the_build_records_every_file_the_manifest_named(project: Path) -> None:
     recorded = set(stamp["inputs"]["files"])
     assert {"book.yaml", "chapters/foreword.md", "chapters/shelters.md", "chapters/sources.md"} <= recorded
     assert stamp["inputs"]["globs"] == ["sources/*.txt"] and stamp["inputs"]["folders"] == ["styles"]
+
+
+@pytest.mark.parametrize("text", ["book: {date: 2026-13-45}\n", "book: {title: " + "9" * 5000 + "}\n", "[" * 5000,
+                                  "output: {dir: built}\n"])
+def test_the_no_op_check_never_fails_on_a_manifest(tmp_path: Path, text: str) -> None:
+    """Whatever book.yaml holds, the no-op check finds an output folder or none, and leaves the
+    errors to the validation that follows (which reports them at their lines)."""
+    manifest = tmp_path / "book.yaml"
+    manifest.write_text(text)
+    found = cache.output_folder(manifest)
+    assert found in (None, tmp_path / "built", tmp_path / "out")
+    assert cache.up_to_date(manifest, found, cache.options_digest({})) is None

@@ -199,8 +199,8 @@ def output_folder(manifest: Path) -> Path | None:
 
     try:
         data = yaml.load(manifest.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
+    except Exception:  # noqa: BLE001 - any manifest YAML cannot read (a bad date, a huge number...): the
+        return None  # validation that follows reports it at its line
     output = data.get("output") if isinstance(data, dict) else None
     folder = output.get("dir") if isinstance(output, dict) else None
     return manifest.resolve().parent / (folder if isinstance(folder, str) and folder else "out")
