@@ -18,7 +18,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from compiler.files import inside
 
 
-class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+class ProjectFetcher(URLFetcher):
     """A WeasyPrint URL fetcher that serves only project files and ``data:`` URLs.
 
     Every other scheme (http, https, ftp, ...) and every file outside the
