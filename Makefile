@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test setup bench clean
+.PHONY: book test typecheck setup bench clean
 
 $(STAMP): pyproject.toml tools/setup-system
 	bash tools/setup-system
@@ -19,7 +19,11 @@ book: $(STAMP)
 	$(PY) -m compiler book.yaml
 
 test: $(STAMP)
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py
