@@ -97,6 +97,7 @@ class _Run:
 
     inlines: list[Inline] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
+    embeds: list[Embed] = field(default_factory=list)  # players met inside a line of text
 
 
 class HtmlReader:
@@ -145,6 +146,7 @@ class HtmlReader:
                 out.extend(Figure((image,)) for image in run.images)
             else:
                 out.append(Figure(tuple(run.images)))
+        out.extend(run.embeds)
 
     def block(self, node: LexborNode, depth: int) -> list[Block]:
         tag = node.tag or ""
@@ -340,8 +342,10 @@ class HtmlReader:
             return self.image(node, run)
         if tag in _CODE:
             return [Code(_SPACE.sub(" ", clean_text(_flat_text(node))))]
-        if tag in ("iframe", "video", "audio"):
-            self.warn(f"<{tag}> inside a line of text dropped")
+        if tag in ("iframe", "video", "audio"):  # a player inside a line: after the paragraph
+            embed = self.media(node, ())
+            if embed is not None:
+                run.embeds.append(embed)
             return []
         children = self.inline_children(node, run, depth, keep_lines)
         if tag in _EMPHASIS:

@@ -5,8 +5,8 @@
 the HTML reader understands; galleries and bare ``[audio]`` take their files
 from the export's attachments. Any other ``[name attr=…]``, ``[name /]`` or
 ``[name]…[/name]`` is removed with a warning naming the post and the
-shortcode; a bare ``[word]`` with no attributes and no closing tag ("[sic]",
-"[1]") is ordinary text and stays. ``[[name]]`` is the escaped, literal
+shortcode; a bracket with no ``name=value`` attribute, no ``/]`` and no closing
+tag ("[sic]", "[1]", "[simple boat]") is ordinary text and stays, as in WordPress. ``[[name]]`` is the escaped, literal
 ``[name]``. Block comments (``<!-- wp:… -->``), ``<!--more-->`` and
 ``<!--nextpage-->`` are removed; dynamic blocks, which have no content in an
 export, are reported.
@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 
 from compiler.ingest.embeds import embed_html, provider
+from compiler.model.entries import Attachment
 
 _OPEN = re.compile(r"\[(?P<esc>\[?)(?P<name>[A-Za-z_][\w-]*)(?P<attrs>(?:\s[^\[\]]*?)?)(?P<self>/?)\](?P<esc2>\]?)")
+_LOOKS_LIKE_ATTRS = re.compile(r"""[\w-]+\s*=|^\s*["']""")
 _CLOSE = re.compile(r"\[/([A-Za-z_][\w-]*)\]")
 _ATTR = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)"""
@@ -34,21 +35,6 @@ _MEDIA_KEYS = {"audio": ("src", "mp3", "ogg", "m4a", "wav", "flac"),
 #: Block types that render from the database, so an export holds nothing to print.
 _CONTENT_BLOCKS = {"more", "nextpage", "footnotes", "shortcode", "html", "spacer", "separator"}
 MAX_NESTING = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A media file of the export, as shortcodes and galleries need it."""
-
-    id: int
-    parent: int
-    url: str
-    mime: str
-    alt: str = ""
-    caption: str = ""
-    width: int | None = None
-    height: int | None = None
-    order: int = 0
 
 
 def parse_attrs(text: str) -> dict[str, str]:
@@ -80,8 +66,9 @@ def strip_editor_comments(text: str, warn: Callable[[str], None]) -> str:
         return ""
 
     text = _BLOCK_COMMENT.sub(fix, _MORE.sub("", text))
-    for name, count in sorted(dropped.items()):
-        warn(f"dynamic block wp:{name} ({count}×) has no content in the export; left out")
+    if dropped:
+        names = ", ".join(f"{name} ×{count}" if count > 1 else name for name, count in sorted(dropped.items()))
+        warn(f"dynamic blocks have no content in the export and are left out: {names}")
     return text
 
 
@@ -108,8 +95,8 @@ class Expander:
                 out.append(m[0][1:-1] if end < 0 else text[m.start() + 1:end + len(closing)])
                 pos = m.end() if end < 0 else end + len(closing) + 1
                 continue
-            if end < 0 and not m["attrs"].strip() and not m["self"] and name not in _HANDLERS:
-                out.append(m[0])  # "[sic]": text, not a shortcode
+            if end < 0 and not m["self"] and name not in _HANDLERS and not _LOOKS_LIKE_ATTRS.search(m["attrs"]):
+                out.append(m[0])  # "[sic]", "[simple boat]": text, not a shortcode
                 pos = m.end()
                 continue
             content = text[m.end():end] if end >= 0 else ""
