@@ -91,6 +91,30 @@ def _flat_text(node: LexborNode) -> str:
     return node.text(deep=True) or ""
 
 
+def _flat_lines(node: LexborNode) -> list[str]:
+    """The text under ``node``, one line per block-level element, without recursion."""
+    lines: list[str] = []
+    current: list[str] = []
+    stack: list[LexborNode | None] = [node]
+    while stack:
+        item = stack.pop()
+        if item is None or item.tag in BLOCK_LEVEL or item.tag == "br":  # a block starts or ends
+            lines.append("".join(current))
+            current = []
+            if item is None or item.tag == "br":
+                continue
+        if item.tag == "-text":
+            current.append(item.text_content or "")
+            continue
+        if item.tag in DROP:
+            continue
+        if item.tag in BLOCK_LEVEL:
+            stack.append(None)
+        stack.extend(reversed(_children(item)))
+    lines.append("".join(current))
+    return [line for line in (_SPACE.sub(" ", x).strip() for x in lines) if line]
+
+
 @dataclass
 class _Run:
     """Inline content being gathered into a block, and images met in it."""
@@ -120,8 +144,7 @@ class HtmlReader:
         """The blocks of ``node``'s children; loose inline content makes paragraphs."""
         if depth > MAX_DEPTH:
             self.warn(f"content nested deeper than {MAX_DEPTH} levels flattened into paragraphs")
-            text = _SPACE.sub(" ", _flat_text(node)).strip()
-            return [Paragraph((Text(text),))] if text else []
+            return [Paragraph((Text(line),)) for line in _flat_lines(node)]
         return self._blocks_of(_children(node), depth)
 
     def _blocks_of(self, nodes: Sequence[LexborNode], depth: int) -> list[Block]:
