@@ -91,6 +91,21 @@ def _flat_text(node: LexborNode) -> str:
     return node.text(deep=True) or ""
 
 
+def _pre_text(node: LexborNode) -> str:
+    """The text of a ``<pre>`` exactly, each ``<br>`` a newline, without recursion."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if item.tag == "-text":
+            out.append(item.text_content or "")
+        elif item.tag == "br":
+            out.append("\n")
+        elif item.tag not in DROP:
+            stack.extend(reversed(_children(item)))
+    return "".join(out)
+
+
 def _flat_lines(node: LexborNode) -> list[str]:
     """The text under ``node``, one line per block-level element, without recursion."""
     lines: list[str] = []
@@ -255,7 +270,7 @@ class HtmlReader:
         for source in (classes, _classes(code) if code is not None else ""):
             if m := _LANGUAGE.search(source):
                 language = m[1].lower()
-        return CodeBlock(clean_text(_flat_text(node)), language)
+        return CodeBlock(clean_text(_pre_text(node)), language)
 
     def table(self, node: LexborNode, caption: tuple[Inline, ...], depth: int) -> list[Block]:
         head: list[TableRow] = []
@@ -312,11 +327,30 @@ class HtmlReader:
         run = _Run()
         for image in node.css("img"):  # every image of the figure (a gallery's too), in order
             self.image(image, run)
+            item = self._gallery_item(image, node)
+            if item is not None and run.images and not run.images[-1].caption:
+                own = next((c for c in _children(item) if c.tag == "figcaption"), None)
+                if own is not None:
+                    image_caption = finish(self.inline_children(own, _Run(), depth))
+                    last = run.images[-1]
+                    run.images[-1] = Image(last.src, last.alt, last.width, last.height, image_caption)
         blocks = [b for child in kids if child.tag in BLOCK_LEVEL and child.tag not in ("figure", "figcaption")
                   and child.css_first("img") is None for b in self.block(child, depth + 1)]
         if run.images:
             return [Figure(tuple(run.images), caption), *blocks]
         return [*blocks, *([Paragraph(caption)] if caption else [])]
+
+    @staticmethod
+    def _gallery_item(image: LexborNode, figure: LexborNode) -> LexborNode | None:
+        """The figure inside ``figure`` that holds ``image`` alone (a gallery item), if any."""
+        at = image.parent
+        for _ in range(MAX_DEPTH):
+            if at is None or at.mem_id == figure.mem_id:
+                return None
+            if at.tag == "figure":
+                return at
+            at = at.parent
+        return None
 
     def media(self, node: LexborNode, caption: tuple[Inline, ...]) -> Embed | None:
         src = node.attributes.get("src") or ""

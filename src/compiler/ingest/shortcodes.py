@@ -127,8 +127,9 @@ class Expander:
             self.warn("[gallery] has no images in the export; left out")
             return ""
         images = "".join(
-            f'<img src="{escape(a.url)}" alt="{escape(a.alt)}"'
+            f'<figure><img src="{escape(a.url)}" alt="{escape(a.alt)}"'
             + (f' width="{a.width}"' if a.width else "") + (f' height="{a.height}"' if a.height else "") + "/>"
+            + (f"<figcaption>{escape(a.caption)}</figcaption>" if a.caption else "") + "</figure>"
             for a in items)
         return f'<figure class="wp-block-gallery">{images}</figure>'
 
@@ -139,6 +140,8 @@ class Expander:
             found = [self.attachments[i] for i in ids if i in self.attachments]
         else:
             parent = int(attrs["id"]) if attrs.get("id", "").isdigit() else self.post_id
+            if parent == 0:  # a post without an id: "its" attachments would be every unattached file
+                return []
             excluded = {int(x) for x in re.findall(r"\d+", attrs.get("exclude", ""))}
             found = sorted((a for a in self.attachments.values()
                             if a.parent == parent and a.id not in excluded), key=lambda a: (a.order, a.id))
@@ -146,7 +149,7 @@ class Expander:
 
     def media(self, kind: str, attrs: dict[str, str]) -> str:
         url = next((attrs[k] for k in (*_MEDIA_KEYS[kind], "0") if attrs.get(k)), "")
-        if not url:
+        if not url and self.post_id:
             url = next((a.url for a in sorted(self.attachments.values(), key=lambda a: (a.order, a.id))
                         if a.parent == self.post_id and a.mime.startswith(kind + "/")), "")
         if not url:

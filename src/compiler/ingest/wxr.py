@@ -234,6 +234,8 @@ class _Builder:
         post_id = _int(f.get("wp:post_id"))
         title = plain(f.get("title", ""))
         where = f"{self.where}: {kind} {post_id} {title[:40]!r}"
+        if not post_id:
+            self.warn(f"{where}: no wp:post_id; kept with id 0")
         local, gmt = parse_date(f.get("wp:post_date", "")), parse_date(f.get("wp:post_date_gmt", ""))
         offset = round((local - gmt).total_seconds() / 60) if local and gmt else None
         categories, tags, post_format = [], [], "standard"

@@ -184,12 +184,16 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Image:
-    """An image; ``width`` and ``height`` in CSS pixels when the source gives them."""
+    """An image; ``width`` and ``height`` in CSS pixels when the source gives them.
+
+    ``caption`` is this image's own caption inside a gallery (the figure has its own).
+    """
 
     src: str = textfield("url")
     alt: str = textfield("alt", default="")
     width: int | None = None
     height: int | None = None
+    caption: tuple[Inline, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +348,8 @@ def paragraphs(node: object) -> Iterator[str]:
         yield inline_text(node.children)
         return
     if isinstance(node, (Figure, Embed, Table)):
+        if isinstance(node, Figure):
+            yield from (inline_text(i.caption) for i in node.images if i.caption)
         if isinstance(node, Table):
             for row in (*node.head, *node.body):
                 yield from paragraphs(row)
