@@ -4,7 +4,9 @@ CommonMark with tables, strikethrough (kept as its text), typographic quotes
 and footnotes (mdit-py-plugins). Raw HTML is not parsed: it stays text, so
 an editor's ``<script>`` shows as the characters they typed. An image alone
 in its paragraph becomes a figure; an image inside text keeps its alt text.
-markdown-it's own nesting limit (``maxNesting``) keeps the tree shallow.
+Nesting is limited to :data:`~compiler.model.nodes.MAX_DEPTH` levels (markdown-it's
+``maxNesting``); deeper Markdown is refused with :class:`MarkdownTooDeep`,
+because markdown-it would silently drop its text.
 """
 
 from __future__ import annotations
@@ -17,19 +19,32 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from compiler.model.inline import finish, safe_href
 from compiler.model.nodes import (
-    Block, Blockquote, BulletList, Code, CodeBlock, Content, Emphasis, Figure, Footnote, FootnoteRef, Heading,
+    MAX_DEPTH, Block, Blockquote, BulletList, Code, CodeBlock, Content, Emphasis, Figure, Footnote, FootnoteRef, Heading,
     Image, Inline, LineBreak, Link, ListItem, OrderedList, Paragraph, Strong, Table, TableCell, TableRow, Text,
     ThematicBreak,
 )
 
-_MD = (MarkdownIt("commonmark", {"html": False, "typographer": True})
+_MD = (MarkdownIt("commonmark", {"html": False, "typographer": True, "maxNesting": MAX_DEPTH})
        .enable(["replacements", "smartquotes", "table", "strikethrough"])
        .use(footnote_plugin))
 
 
+class MarkdownTooDeep(ValueError):
+    """Markdown nested deeper than markdown-it reads: it would drop the text, so it is refused."""
+
+
 def parse_markdown(source: str) -> Content:
-    """Editorial Markdown as a :class:`Content` (blocks and footnotes)."""
-    return tokens_to_content(_MD.parse(source))
+    """Editorial Markdown as a :class:`Content` (blocks and footnotes).
+
+    Raises :class:`MarkdownTooDeep` rather than lose text nested deeper than
+    :data:`~compiler.model.nodes.MAX_DEPTH` levels (markdown-it stops there).
+    """
+    tokens = _MD.parse(source)
+    deepest = max((t.level for t in tokens), default=0)
+    if deepest >= MAX_DEPTH - 1:
+        line = next((t.map[0] + 1 for t in tokens if t.level >= MAX_DEPTH - 1 and t.map), 0)
+        raise MarkdownTooDeep(f"line {line}: blocks nested deeper than {MAX_DEPTH - 2} levels")
+    return tokens_to_content(tokens)
 
 
 @dataclass
