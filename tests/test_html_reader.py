@@ -11,7 +11,8 @@ from compiler.ingest.wpautop import wpautop
 from compiler.ingest.wpcontent import post_content
 from compiler.model.entries import Attachment
 from compiler.model.nodes import (
-    BulletList, CodeBlock, Embed, Figure, FootnoteRef, Heading, LineBreak, Link, ListItem, Paragraph, Text,
+    BulletList, CodeBlock, Embed, Figure, FootnoteRef, Heading, Image, LineBreak, Link, ListItem, Paragraph, Strong,
+    Text,
     iter_text, plain_text, to_data, ROLES,
 )
 
@@ -192,3 +193,11 @@ def test_all_text_roles_survive_conversion():
                        '</figure><p><a href="https://ex.example/" title="link title">x</a> <code>a  b</code></p>')
     assert list(iter_text(model, ROLES)) == ["https://ex.example/i.jpg", "alt words", "cap", "https://ex.example/",
                                              "x", "link title", " ", "a b"]
+
+
+def test_whitespace_collapses_across_elements_and_blank_wrappers_leave_only_their_space():
+    model, _ = content('<p>See <a href="https://e.x/"> </a> x <em> </em> y <b> bold </b> z<br> after</p>'
+                       '<p><a href="https://e.x/big.jpg"><img src="https://e.x/a.jpg" alt="A"></a></p>')
+    assert model.blocks[0] == Paragraph((Text("See x y "), Strong((Text("bold "),)), Text("z"), LineBreak(),
+                                         Text("after")))
+    assert model.blocks[1:] == (Figure((Image("https://e.x/a.jpg", "A"),)),)  # no empty paragraph, no empty link

@@ -22,8 +22,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborNode
 
+from compiler.ingest.dom import (
+    BLOCK_LEVEL, BLOCKS, DROP, INLINES, UNWRAP, children as _children, classes as _classes, flat_lines as _flat_lines,
+    flat_text as _flat_text, number as _number, parse_html, pre_text as _pre_text,
+)
 from compiler.ingest.embeds import canonical, host, provider
 from compiler.model.inline import clean_text, finish, safe_href
 from compiler.model.nodes import (
@@ -32,30 +36,6 @@ from compiler.model.nodes import (
     Subscript, Superscript, Table, TableCell, TableRow, Text, ThematicBreak, plain_text,
 )
 
-#: Elements left out with everything inside them.
-DROP = frozenset({
-    "script", "style", "template", "object", "embed", "applet", "param", "form", "input", "button", "select",
-    "textarea", "option", "optgroup", "datalist", "output", "noscript", "svg", "math", "canvas", "head", "title",
-    "meta", "link", "base", "map", "area", "frame", "frameset", "noframes", "source", "track", "dialog",
-    "portal", "slot", "picture-source", "-comment", "!doctype",
-})
-#: Elements that make blocks.
-BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre",
-                    "table", "figure", "hr", "iframe", "video", "audio", "details", "summary", "li",
-                    "figcaption", "caption"})
-#: Elements that make inline nodes.
-INLINES = frozenset({"em", "i", "cite", "dfn", "var", "strong", "b", "code", "kbd", "samp", "tt", "a", "sup",
-                     "sub", "br", "q", "img", "span"})
-#: Containers read for their content only (their own markup carries nothing the model keeps).
-UNWRAP = frozenset({"div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
-                    "address", "hgroup", "fieldset", "legend", "body", "html", "abbr", "acronym", "del", "ins",
-                    "s", "strike", "u", "mark", "small", "big", "font", "time", "bdi", "bdo", "label", "data",
-                    "wbr", "ruby", "rb", "rp", "rt", "picture", "thead", "tbody", "tfoot", "tr", "td", "th",
-                    "colgroup", "col", "menu", "search"})
-#: Elements that end a line of text: read as blocks wherever they stand.
-BLOCK_LEVEL = BLOCKS | {"div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
-                        "address", "hgroup", "fieldset", "legend", "menu", "search", "tr", "td", "th", "thead",
-                        "tbody", "tfoot", "body", "html"}
 _EMPHASIS = frozenset({"em", "i", "cite", "dfn", "var"})
 _STRONG = frozenset({"strong", "b"})
 _CODE = frozenset({"code", "kbd", "samp", "tt"})
@@ -63,71 +43,8 @@ _SMILEY = re.compile(r"wp-smiley|emoji", re.I)
 _SMILEY_SRC = re.compile(r"/smilies/|/images/core/emoji/", re.I)
 _LANGUAGE = re.compile(r"(?:^|\s)(?:language|lang|brush)-?:?([\w+#.-]+)", re.I)
 _PROVIDER_CLASS = re.compile(r"is-provider-([\w-]+)")
-_SMALL_CAPS = re.compile(r"font-variant\s*:\s*small-caps|(?:^|\s)small-?caps(?:\s|$)", re.I)
-_NUMBER = re.compile(r"^\s*(\d{1,6})")
 _SPACE = re.compile(r"\s+")
-
-
-def _classes(node: LexborNode) -> str:
-    return node.attributes.get("class") or ""
-
-
-def _number(value: str | None, default: int | None = None, low: int = 0, high: int = 100_000) -> int | None:
-    m = _NUMBER.match(value or "")
-    return min(max(int(m[1]), low), high) if m else default
-
-
-def _children(node: LexborNode) -> list[LexborNode]:
-    out = []
-    child = node.child
-    while child is not None:
-        out.append(child)
-        child = child.next
-    return out
-
-
-def _flat_text(node: LexborNode) -> str:
-    """All the text under ``node`` (the parser walks it without recursion)."""
-    return node.text(deep=True) or ""
-
-
-def _pre_text(node: LexborNode) -> str:
-    """The text of a ``<pre>`` exactly, each ``<br>`` a newline, without recursion."""
-    out: list[str] = []
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if item.tag == "-text":
-            out.append(item.text_content or "")
-        elif item.tag == "br":
-            out.append("\n")
-        elif item.tag not in DROP:
-            stack.extend(reversed(_children(item)))
-    return "".join(out)
-
-
-def _flat_lines(node: LexborNode) -> list[str]:
-    """The text under ``node``, one line per block-level element, without recursion."""
-    lines: list[str] = []
-    current: list[str] = []
-    stack: list[LexborNode | None] = [node]
-    while stack:
-        item = stack.pop()
-        if item is None or item.tag in BLOCK_LEVEL or item.tag == "br":  # a block starts or ends
-            lines.append("".join(current))
-            current = []
-            if item is None or item.tag == "br":
-                continue
-        if item.tag == "-text":
-            current.append(item.text_content or "")
-            continue
-        if item.tag in DROP:
-            continue
-        if item.tag in BLOCK_LEVEL:
-            stack.append(None)
-        stack.extend(reversed(_children(item)))
-    lines.append("".join(current))
-    return [line for line in (_SPACE.sub(" ", x).strip() for x in lines) if line]
+_SMALL_CAPS = re.compile(r"font-variant\s*:\s*small-caps|(?:^|\s)small-?caps(?:\s|$)", re.I)
 
 
 @dataclass
@@ -441,13 +358,6 @@ class HtmlReader:
             return [Text(alt)] if alt else []
         run.images.append(Image(src, alt, _number(attrs.get("width")), _number(attrs.get("height"))))
         return []
-
-
-def parse_html(html: str) -> LexborNode:
-    """The body of ``html`` parsed as an HTML5 fragment."""
-    body = LexborHTMLParser(f"<!DOCTYPE html><html><body>{html}</body></html>").body
-    assert body is not None
-    return body
 
 
 def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | None = None,

@@ -50,11 +50,25 @@ def _empty(node: Inline) -> bool:
     return not node.children
 
 
+def _blank(node: Inline) -> bool:
+    """A link or emphasis holding only spaces (an image's link, once the image is a figure): its spaces are kept,
+    not the element."""
+    return isinstance(node, (Emphasis, Strong, SmallCaps, Superscript, Subscript, Link)) and all(
+        isinstance(c, Text) and not c.text.strip() for c in node.children)
+
+
 def merge(children: Iterable[Inline]) -> tuple[Inline, ...]:
-    """Adjacent texts merged, empty texts and empty containers (not links) dropped."""
+    """Adjacent texts merged; empty texts and empty containers dropped, blank links replaced by their spaces."""
     out: list[Inline] = []
-    for child in children:
-        if _empty(child) and not isinstance(child, Link):
+    pending = list(children)
+    pending.reverse()
+    while pending:
+        child = pending.pop()
+        if _blank(child):
+            assert isinstance(child, (Emphasis, Strong, SmallCaps, Superscript, Subscript, Link))
+            pending.extend(reversed(child.children))
+            continue
+        if _empty(child):
             continue
         if isinstance(child, Text) and out and isinstance(out[-1], Text):
             out[-1] = Text(out[-1].text + child.text)
@@ -64,15 +78,25 @@ def merge(children: Iterable[Inline]) -> tuple[Inline, ...]:
 
 
 def collapse(children: Iterable[Inline]) -> tuple[Inline, ...]:
-    """HTML whitespace: each run of spaces, tabs and newlines in text becomes one space
-    (inside containers too; code keeps its text)."""
+    """HTML whitespace: each run of spaces, tabs and newlines becomes one space, across element
+    boundaries too ("a <em> b</em>" is "a " and "b"); code keeps its text."""
+    return _collapse(merge(children), [False])
+
+
+def _collapse(children: Iterable[Inline], after_space: list[bool]) -> tuple[Inline, ...]:
     out: list[Inline] = []
     for child in children:
         if isinstance(child, Text):
-            out.append(Text(_SPACE.sub(" ", child.text)))
+            text = _SPACE.sub(" ", child.text)
+            if after_space[0] and text.startswith(" "):
+                text = text[1:]
+            if text:
+                after_space[0] = text.endswith(" ")
+                out.append(Text(text))
         elif isinstance(child, (Emphasis, Strong, SmallCaps, Superscript, Subscript, Link)):
-            out.append(_with_children(child, collapse(child.children)))
+            out.append(_with_children(child, _collapse(child.children, after_space)))
         else:
+            after_space[0] = isinstance(child, LineBreak)
             out.append(child)
     return merge(out)
 
@@ -95,7 +119,7 @@ def _trim_edge(children: tuple[Inline, ...], start: bool) -> tuple[Inline, ...]:
     else:
         return children
     rest = children[1:] if start else children[:-1]
-    if new is not None and not (_empty(new) and not isinstance(new, Link)):
+    if new is not None and not _empty(new) and not _blank(new):
         return (new, *rest) if start else (*rest, new)
     return _trim_edge(rest, start)
 
