@@ -261,3 +261,17 @@ def test_corpus_japanese_titles_and_terms():
     export = read_wxr(corpus("tut-ja"))
     assert sum(bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", p.title)) for p in export.posts) >= 30
     assert any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", c.name) for p in export.posts for c in p.categories)
+
+
+def test_blank_lines_before_the_xml_declaration_are_skipped_and_errors_keep_their_line(tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_bytes(b"\n\n  \n" + wxr(item(1)))
+    assert [p.id for p in read_wxr(path).posts] == [1]
+    path.write_bytes(b"\n\n" + wxr(item(1)).replace(b"</channel>", b"</chanel>"))
+    with pytest.raises(CompilerError) as info:
+        read_wxr(path)
+    broken = next(n for n, line in enumerate(path.read_text().split("\n"), 1) if "</chanel>" in line)
+    assert info.value.diagnostics[0].code == "E121" and info.value.diagnostics[0].line == broken
+    with pytest.raises(CompilerError) as info:
+        read_wxr(tmp_path / "missing.xml")
+    assert info.value.diagnostics[0].code == "E123"

@@ -18,7 +18,9 @@ and in date order.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import mimetypes
 import re
 from collections import Counter
@@ -290,17 +292,45 @@ class _Builder:
         return tuple(build(c, 0, frozenset()) for c in sorted(children.get(0, ()), key=order))
 
 
+class _Trimmed(io.RawIOBase):
+    """A binary stream without the blank lines some plugins print before ``<?xml`` (expat refuses them)."""
+
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.skipped_lines = 0
+        self.started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.raw.read(len(buffer))
+        while not self.started and data:
+            trimmed = data.lstrip(b" \t\r\n")
+            self.skipped_lines += data[: len(data) - len(trimmed)].count(b"\n")
+            data = trimmed or self.raw.read(len(buffer))
+            self.started = bool(trimmed)
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def read_wxr(source: str | Path | IO[bytes], name: str = "") -> Export:
     """Read one WXR file (a path or a binary stream); raise :class:`CompilerError` if it is not one."""
     where = name or str(source if isinstance(source, (str, Path)) else "export")
     reader = _Reader()
+    stream: _Trimmed | None = None
     try:
-        reader.feed(source)
+        with open(source, "rb") if isinstance(source, (str, Path)) else contextlib.nullcontext(source) as raw:
+            stream = _Trimmed(raw)
+            reader.feed(io.BufferedReader(stream))
+    except OSError as exc:
+        raise CompilerError(Diagnostic("E123", f"cannot read the export: {exc.strerror or exc}", where,
+                                       hint="check the path and the file's permissions")) from None
     except DefusedXmlException as exc:
         raise CompilerError(Diagnostic("E120", f"refused: the export declares a DTD or entities ({type(exc).__name__})",
                                        where, hint="a WordPress export has no DTD; this file is not one")) from None
     except ParseError as exc:
-        line = exc.position[0] if getattr(exc, "position", None) else 0
+        line = exc.position[0] + (stream.skipped_lines if stream else 0) if getattr(exc, "position", None) else 0
         raise CompilerError(Diagnostic("E121", f"not well-formed XML: {exc}", where, line,
                                        hint="export the blog again from Tools → Export")) from None
     if not reader.has_wp:
@@ -337,7 +367,6 @@ def read_wxr(source: str | Path | IO[bytes], name: str = "") -> Export:
 
 def read_wxr_bytes(data: bytes, name: str = "export") -> Export:
     """Read a WXR held in memory."""
-    import io
     return read_wxr(io.BytesIO(data), name)
 
 
