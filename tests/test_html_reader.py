@@ -201,3 +201,22 @@ def test_whitespace_collapses_across_elements_and_blank_wrappers_leave_only_thei
     assert model.blocks[0] == Paragraph((Text("See x y "), Strong((Text("bold "),)), Text("z"), LineBreak(),
                                          Text("after")))
     assert model.blocks[1:] == (Figure((Image("https://e.x/a.jpg", "A"),)),)  # no empty paragraph, no empty link
+
+
+@pytest.mark.parametrize("unit", ["<!--", "<pre ", "<!-- wp:x {", "<!--more ", "<script", "<blockquote>", "<ul><li>",
+                                  "<p><div", "<b><i>", "[caption "])
+def test_unclosed_or_deeply_nested_markup_is_read_in_linear_time(unit):
+    # each of these took minutes per megabyte with lazy regular expressions or an unbounded tree
+    text = unit * (300_000 // len(unit))
+    start = time.monotonic()
+    post_content(text, 1, {}, lambda m: None)
+    assert time.monotonic() - start < 15
+
+
+def test_the_parser_is_never_handed_more_than_its_depth():
+    from compiler.ingest.dom import MAX_PARSE_DEPTH, cap_depth
+    html, capped = cap_depth("<div>" * (MAX_PARSE_DEPTH + 5) + "x<p>y</p>" + "</div>" * (MAX_PARSE_DEPTH + 5))
+    assert capped and html.count("<div>") == MAX_PARSE_DEPTH and html.count("</div>") == MAX_PARSE_DEPTH
+    assert "x<p>y</p>" not in html and "x" in html and "y" in html
+    ordinary = "<ul>" + "<li>item" * 5000 + "</ul><p>" * 3000
+    assert cap_depth(ordinary) == (ordinary, False)  # implied end tags do not nest

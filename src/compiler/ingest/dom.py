@@ -105,6 +105,48 @@ def flat_lines(node: LexborNode) -> list[str]:
     return [line for line in (_SPACE.sub(" ", x).strip() for x in lines) if line]
 
 
+#: Deepest element nesting handed to the parser (Blink caps its DOM at 512 too): beyond it the
+#: tree builder's scope checks make parsing quadratic, minutes for a megabyte of "<ul><li>".
+MAX_PARSE_DEPTH = 512
+_TAG_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^<>]*>?")
+#: Elements with no content, or whose end tag is implied by the next sibling: they do not nest.
+_FLAT = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+                   "tfoot", "colgroup", "rb", "rt", "rp", "rtc"})
+
+
+def cap_depth(html: str, limit: int = MAX_PARSE_DEPTH) -> tuple[str, bool]:
+    """``html`` with the tags nested deeper than ``limit`` removed (their text stays; a block's tag
+    leaves a line break), and whether any was. One linear pass over the tags."""
+    depth = 0
+    capped = False
+    out: list[str] = []
+    pos = 0
+    for m in _TAG_TOKEN.finditer(html):
+        name = m[2].lower()
+        if name in _FLAT:
+            if depth > limit:
+                out.append(html[pos:m.start()])
+                out.append("\n" if name in BLOCK_LEVEL else "")
+                pos = m.end()
+            continue
+        closing = bool(m[1]) or m[0].endswith("/>")
+        if not m[1]:
+            depth += 1
+        over = depth > limit
+        if closing and depth > 0:
+            depth -= 1
+        if over:
+            capped = True
+            out.append(html[pos:m.start()])
+            out.append("\n" if name in BLOCK_LEVEL else "")
+            pos = m.end()
+    if not capped:
+        return html, False
+    out.append(html[pos:])
+    return "".join(out), True
+
+
 def parse_html(html: str) -> LexborNode:
     """The body of ``html`` parsed as an HTML5 fragment."""
     body = LexborHTMLParser(f"<!DOCTYPE html><html><body>{html}</body></html>").body

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from compiler.ingest.dom import (
-    BLOCK_LEVEL, BLOCKS, DROP, INLINES, UNWRAP, children as _children, classes as _classes, flat_lines as _flat_lines,
+    BLOCK_LEVEL, BLOCKS, DROP, INLINES, MAX_PARSE_DEPTH, UNWRAP, cap_depth, children as _children, classes as _classes, flat_lines as _flat_lines,
     flat_text as _flat_text, number as _number, parse_html, pre_text as _pre_text,
 )
 from compiler.ingest.embeds import canonical, host, provider
@@ -75,9 +75,12 @@ class HtmlReader:
     def blocks(self, node: LexborNode, depth: int = 0) -> list[Block]:
         """The blocks of ``node``'s children; loose inline content makes paragraphs."""
         if depth > MAX_DEPTH:
-            self.warn(f"content nested deeper than {MAX_DEPTH} levels flattened into paragraphs")
-            return [Paragraph((Text(line),)) for line in _flat_lines(node)]
+            return self._flattened(node)
         return self._blocks_of(_children(node), depth)
+
+    def _flattened(self, node: LexborNode) -> list[Block]:
+        self.warn(f"content nested deeper than {MAX_DEPTH} levels flattened into paragraphs")
+        return [Paragraph((Text(line),)) for line in _flat_lines(node)]
 
     def _blocks_of(self, nodes: Sequence[LexborNode], depth: int) -> list[Block]:
         out: list[Block] = []
@@ -104,6 +107,9 @@ class HtmlReader:
         out.extend(run.embeds)
 
     def block(self, node: LexborNode, depth: int) -> list[Block]:
+        """The blocks one block-level element makes (every route into a nested block passes here)."""
+        if depth > MAX_DEPTH:
+            return self._flattened(node)
         tag = node.tag or ""
         if tag == "p" or tag in ("dd", "summary", "caption"):
             run = _Run()
@@ -369,6 +375,9 @@ def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | No
     """
     messages: list[str] = []
     reader = HtmlReader(where, warn or messages.append, frozenset(i for i, _ in footnotes))
+    html, capped = cap_depth(html)
+    if capped:
+        reader.warn(f"elements nested deeper than {MAX_PARSE_DEPTH} levels read as plain text")
     blocks = reader.blocks(parse_html(html))
     notes = tuple(Footnote(i, tuple(reader.blocks(parse_html(text)))) for i, text in footnotes)
     return Content(tuple(blocks), notes)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 
 from compiler.ingest.embeds import embed_html, provider
+from compiler.ingest.spans import fixed, replace_spans
 from compiler.model.entries import Attachment
 
 _OPEN = re.compile(r"\[(?P<esc>\[?)(?P<name>[A-Za-z_][\w-]*)(?P<attrs>(?:\s[^\[\]]*?)?)(?P<self>/?)\](?P<esc2>\]?)")
@@ -28,8 +29,9 @@ _ATTR = re.compile(
     r"""([\w-]+)\s*=\s*"([^"]*)"(?:\s|$)|([\w-]+)\s*=\s*'([^']*)'(?:\s|$)|([\w-]+)\s*=\s*([^\s'"]+)(?:\s|$)"""
     r"""|"([^"]*)"(?:\s|$)|'([^']*)'(?:\s|$)|(\S+)(?:\s|$)""")
 _CAPTION_SPLIT = re.compile(r"((?:<a [^>]+>\s*)?<img [^>]+>(?:\s*</a>)?)(.*)", re.S | re.I)
-_BLOCK_COMMENT = re.compile(r"<!--\s+(?P<close>/)?wp:(?P<name>[a-z][\w/-]*)(?P<json>\s+\{.*?\})?\s*(?P<self>/)?-->", re.S)
-_MORE = re.compile(r"<!--(?:more|nextpage|noteaser)(?:\s.*?)?-->", re.S)
+_BLOCK_COMMENT = re.compile(r"<!--\s+/?wp:")
+_BLOCK_NAME = re.compile(r"<!--\s+(?P<close>/)?wp:(?P<name>[a-z][\w/-]*)")
+_MORE = re.compile(r"<!--(?:more|nextpage|noteaser)(?=\s|-->)")
 _MEDIA_KEYS = {"audio": ("src", "mp3", "ogg", "m4a", "wav", "flac"),
                "video": ("src", "mp4", "m4v", "webm", "ogv", "wmv", "flv", "mov")}
 #: Block types that render from the database, so an export holds nothing to print.
@@ -59,13 +61,16 @@ def strip_editor_comments(text: str, warn: Callable[[str], None]) -> str:
     """Remove block comments and more/nextpage markers; report dynamic blocks left empty."""
     dropped: dict[str, int] = {}
 
-    def fix(m: re.Match[str]) -> str:
-        name = m["name"].removeprefix("core/")
-        if m["self"] and name not in _CONTENT_BLOCKS and not name.startswith("core-embed"):
+    def fix(span: str) -> str:
+        m = _BLOCK_NAME.match(span)
+        name = m["name"].removeprefix("core/") if m else ""
+        self_closing = span[:-3].rstrip().endswith("/")
+        if name and self_closing and name not in _CONTENT_BLOCKS and not name.startswith("core-embed"):
             dropped[name] = dropped.get(name, 0) + 1
         return ""
 
-    text = _BLOCK_COMMENT.sub(fix, _MORE.sub("", text))
+    text = replace_spans(text, _MORE, fixed("-->"), lambda span: "", ignore_case=False)
+    text = replace_spans(text, _BLOCK_COMMENT, fixed("-->"), fix, ignore_case=False)
     if dropped:
         names = ", ".join(f"{name} ×{count}" if count > 1 else name for name, count in sorted(dropped.items()))
         warn(f"dynamic blocks have no content in the export and are left out: {names}")
