@@ -275,3 +275,20 @@ def test_blank_lines_before_the_xml_declaration_are_skipped_and_errors_keep_thei
     with pytest.raises(CompilerError) as info:
         read_wxr(tmp_path / "missing.xml")
     assert info.value.diagnostics[0].code == "E123"
+
+
+def test_comment_threads_deeper_than_the_cap_loops_and_missing_ids_lose_no_comment():
+    from compiler.model.nodes import MAX_DEPTH
+    chain = "".join(comment(i, parent=i - 1, date=f"2012-03-05 10:{i % 60:02d}:{i // 60:02d}")
+                    for i in range(1, MAX_DEPTH + 20))
+    loop = comment(500, parent=501) + comment(501, parent=500, date="2012-03-06 10:00:00")
+    no_id = comment(0, text="No id") + comment(0, text="No id either")
+    post = read_wxr_bytes(wxr(item(1, extra=chain + loop + no_id))).posts[0]
+    assert post.comment_count == MAX_DEPTH + 19 + 2 + 2
+    texts = []
+    stack = list(post.comments)
+    while stack:
+        c = stack.pop()
+        texts.append(plain_text(c.content))
+        stack.extend(c.replies)
+    assert texts.count("No id") == 1 and texts.count("No id either") == 1

@@ -271,25 +271,45 @@ class _Builder:
                 self.comments_left_out["spam" if approved == "spam" else "trash" if "trash" in approved
                                        else "unapproved"] += 1
             else:
-                kept[_int(raw.get("wp:comment_id"))] = raw
+                cid = _int(raw.get("wp:comment_id"))
+                kept[cid if cid and cid not in kept else -len(kept) - 1] = raw  # ids missing or repeated
         children: dict[int, list[int]] = {}
         for cid, raw in kept.items():
             parent = _int(raw.get("wp:comment_parent"))
             children.setdefault(parent if parent in kept and parent != cid else 0, []).append(cid)
+        emitted: set[int] = set()
 
         def order(cid: int) -> tuple[dt.datetime, int]:
             return parse_date(kept[cid].get("wp:comment_date", "")) or dt.datetime.min, cid
 
-        def build(cid: int, depth: int, seen: frozenset[int]) -> Comment:
-            raw = kept[cid]
-            replies = tuple(build(r, depth + 1, seen | {cid}) for r in sorted(children.get(cid, ()), key=order)
-                            if r not in seen and depth < MAX_DEPTH)
-            return Comment(cid, plain(raw.get("wp:comment_author", "")) or "Anonymous",
-                           parse_date(raw.get("wp:comment_date", "")),
-                           comment_content(raw.get("wp:comment_content", ""), self.warn, f"{where} comment {cid}"),
-                           replies, (raw.get("wp:comment_author_url", "") or "").strip())
+        def descendants(cid: int) -> list[int]:
+            found, stack = [], list(children.get(cid, ()))
+            while stack:
+                child = stack.pop()
+                if child not in emitted:
+                    emitted.add(child)
+                    found.append(child)
+                    stack.extend(children.get(child, ()))
+            return sorted(found, key=order)
 
-        return tuple(build(c, 0, frozenset()) for c in sorted(children.get(0, ()), key=order))
+        def build(cid: int, depth: int) -> Comment:
+            emitted.add(cid)
+            if depth >= MAX_DEPTH:  # deeper replies are kept, one level below, in date order
+                replies = tuple(self.comment(r, kept[r], (), where) for r in descendants(cid))
+            else:
+                replies = tuple(build(r, depth + 1) for r in sorted(children.get(cid, ()), key=order)
+                                if r not in emitted)
+            return self.comment(cid, kept[cid], replies, where)
+
+        top = [build(c, 0) for c in sorted(children.get(0, ()), key=order)]
+        top += [build(c, 0) for c in sorted(kept, key=order) if c not in emitted]  # replies in a loop
+        return tuple(sorted(top, key=lambda c: (c.date or dt.datetime.min, c.id)))
+
+    def comment(self, cid: int, raw: dict[str, str], replies: tuple[Comment, ...], where: str) -> Comment:
+        return Comment(max(cid, 0), plain(raw.get("wp:comment_author", "")) or "Anonymous",
+                       parse_date(raw.get("wp:comment_date", "")),
+                       comment_content(raw.get("wp:comment_content", ""), self.warn, f"{where} comment {cid}"),
+                       replies, (raw.get("wp:comment_author_url", "") or "").strip())
 
 
 class _Trimmed(io.RawIOBase):
