@@ -54,7 +54,8 @@ def test_every_node_type_has_a_golden():
             node = stack.pop()
             seen.add(type(node).__name__)
             for value in (getattr(node, f) for f in getattr(node, "__dataclass_fields__", {})):
-                stack.extend(v for v in (value if isinstance(value, tuple) else (value,)) if hasattr(v, "__dataclass_fields__"))
+                items = value if isinstance(value, tuple) else (value,)
+                stack.extend(v for v in items if hasattr(v, "__dataclass_fields__"))
     made_by_html = {t.__name__ for t in nodes.NODE_TYPES} - {"Signoff", "Note"}  # archive pages only
     assert made_by_html <= seen, made_by_html - seen
 

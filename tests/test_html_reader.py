@@ -85,7 +85,8 @@ def test_a_ten_megabyte_post_is_read():
 
 
 def test_wpautop_blank_line_is_a_paragraph_single_newline_a_break_not_in_pre_or_blocks():
-    html = wpautop("First line\nsecond line\n\nNext paragraph\n<pre>keep\n\nthis</pre>\n<ul>\n<li>a</li>\n<li>b</li>\n</ul>")
+    html = wpautop("First line\nsecond line\n\nNext paragraph\n<pre>keep\n\nthis</pre>\n"
+                   "<ul>\n<li>a</li>\n<li>b</li>\n</ul>")
     model, _ = content(html)
     assert model.blocks[0] == Paragraph((Text("First line"), LineBreak(), Text("second line")))
     assert model.blocks[1] == Paragraph((Text("Next paragraph"),))
@@ -114,11 +115,13 @@ def expand(text):
 
 def test_caption_shortcode_becomes_a_figure_with_its_caption():
     html, _ = expand('[caption id="attachment_1" width="300"]<a href="https://ex.example/big.jpg">'
-                     '<img src="https://ex.example/a.jpg" alt="A" width="300" height="200" /></a> The <em>bell</em>[/caption]')
+                     '<img src="https://ex.example/a.jpg" alt="A" width="300" height="200" /></a>'
+                     ' The <em>bell</em>[/caption]')
     model, _ = content(html)
     assert to_data(model.blocks) == [{"type": "Figure", "images": [
         {"type": "Image", "src": "https://ex.example/a.jpg", "alt": "A", "width": 300, "height": 200}],
-        "caption": [{"type": "Text", "text": "The "}, {"type": "Emphasis", "children": [{"type": "Text", "text": "bell"}]}]}]
+        "caption": [{"type": "Text", "text": "The "},
+                    {"type": "Emphasis", "children": [{"type": "Text", "text": "bell"}]}]}]
 
 
 def test_gallery_takes_the_posts_images_in_menu_order_or_the_listed_ids():

@@ -32,8 +32,8 @@ def wxr(items, ns="http://wordpress.org/export/1.2/", channel=""):
 <wp:wxr_version>{ns[-4:-1]}</wp:wxr_version>{channel}{items}</channel></rss>""".encode()
 
 
-def item(pid, title="T", status="publish", kind="post", password="", body="<p>Body</p>", extra="", date="2012-03-04 05:06:07",
-         gmt="2012-03-04 12:06:07", slug=None):
+def item(pid, title="T", status="publish", kind="post", password="", body="<p>Body</p>", extra="",
+         date="2012-03-04 05:06:07", gmt="2012-03-04 12:06:07", slug=None):
     return f"""<item><title>{title}</title><dc:creator><![CDATA[jdoe]]></dc:creator>
 <content:encoded><![CDATA[{body}]]></content:encoded><excerpt:encoded><![CDATA[]]></excerpt:encoded>
 <wp:post_id>{pid}</wp:post_id><wp:post_date>{date}</wp:post_date><wp:post_date_gmt>{gmt}</wp:post_date_gmt>
@@ -43,7 +43,8 @@ def item(pid, title="T", status="publish", kind="post", password="", body="<p>Bo
 
 
 def comment(cid, parent=0, approved="1", kind="", date="2012-03-05 10:00:00", text="Nice"):
-    return f"""<wp:comment><wp:comment_id>{cid}</wp:comment_id><wp:comment_author><![CDATA[Reader {cid}]]></wp:comment_author>
+    return f"""<wp:comment><wp:comment_id>{cid}</wp:comment_id>
+<wp:comment_author><![CDATA[Reader {cid}]]></wp:comment_author>
 <wp:comment_date>{date}</wp:comment_date><wp:comment_content><![CDATA[{text}]]></wp:comment_content>
 <wp:comment_approved>{approved}</wp:comment_approved><wp:comment_type>{kind}</wp:comment_type>
 <wp:comment_parent>{parent}</wp:comment_parent></wp:comment>"""

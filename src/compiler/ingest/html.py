@@ -1,19 +1,24 @@
 """HTML into the rich model: parsed with an HTML5 parser, read through an allow-list.
 
 Shared by every reader of HTML (WordPress exports now; feeds and saved pages
-later). The text is parsed by Lexbor (selectolax), a WHATWG HTML5 parser, and
-only the elements in :data:`BLOCKS`, :data:`INLINES` and :data:`UNWRAP` are
-read, and of their attributes only ``href``, ``title``, ``src``, ``alt``,
+later). The text is parsed by Lexbor (selectolax), a WHATWG HTML5 parser.
+Markup is kept only for the elements in :data:`~compiler.ingest.dom.BLOCKS`
+and :data:`~compiler.ingest.dom.INLINES`; any other element is read as if it
+were not there (its text stays; :data:`~compiler.ingest.dom.UNWRAP` lists the
+usual ones). Of the attributes, only ``href``, ``title``, ``src``, ``alt``,
 ``width``, ``height``, ``start``, ``colspan``, ``rowspan``, ``class`` (to
-recognise editor blocks and languages) and ``data-fn`` (footnote
-references). Elements in :data:`DROP` (scripts, styles, objects, forms…) are
-left out with everything inside them; an ``<iframe>`` becomes an embed when
-its host is a known provider and is dropped with a warning otherwise. Links
-keep only http, https and mailto URLs.
+recognise editor blocks and languages), ``style`` (small caps only) and
+``data-fn`` (footnote references) are read. Elements in
+:data:`~compiler.ingest.dom.DROP` (scripts, styles, objects, forms…) are left
+out with everything inside them; an ``<iframe>`` becomes an embed when its
+host is a known provider and is dropped with a warning otherwise. Links keep
+only http, https and mailto URLs.
 
 Blocks nest at most :data:`~compiler.model.nodes.MAX_DEPTH` deep: below
-that, a subtree's text becomes one paragraph (with a warning), so 10,000
-nested lists neither crash nor lose their words.
+that, a subtree's text becomes paragraphs, one per block (with a warning),
+and the parser is never handed more than
+:data:`~compiler.ingest.dom.MAX_PARSE_DEPTH` nested elements, so 10,000
+nested lists neither crash nor lose their words nor take long.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborNode
 
-from compiler.ingest.dom import (
-    BLOCK_LEVEL, BLOCKS, DROP, INLINES, MAX_PARSE_DEPTH, UNWRAP, cap_depth, children as _children, classes as _classes, flat_lines as _flat_lines,
-    flat_text as _flat_text, number as _number, parse_html, pre_text as _pre_text,
-)
+from compiler.ingest.dom import BLOCK_LEVEL, BLOCKS, DROP, MAX_PARSE_DEPTH, cap_depth, parse_html
+from compiler.ingest.dom import children as _children
+from compiler.ingest.dom import classes as _classes
+from compiler.ingest.dom import flat_lines as _flat_lines
+from compiler.ingest.dom import flat_text as _flat_text
+from compiler.ingest.dom import number as _number
+from compiler.ingest.dom import pre_text as _pre_text
 from compiler.ingest.embeds import canonical, host, provider
 from compiler.model.inline import clean_text, finish, safe_href
 from compiler.model.nodes import (

@@ -19,8 +19,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from compiler.model.inline import finish, safe_href
 from compiler.model.nodes import (
-    MAX_DEPTH, Block, Blockquote, BulletList, Code, CodeBlock, Content, Emphasis, Figure, Footnote, FootnoteRef, Heading,
-    Image, Inline, LineBreak, Link, ListItem, OrderedList, Paragraph, Strong, Table, TableCell, TableRow, Text,
+    MAX_DEPTH, Block, Blockquote, BulletList, Code, CodeBlock, Content, Emphasis, Figure, Footnote, FootnoteRef,
+    Heading,    Image, Inline, LineBreak, Link, ListItem, OrderedList, Paragraph, Strong, Table, TableCell, TableRow, Text,
     ThematicBreak,
 )
 
