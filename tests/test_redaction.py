@@ -30,6 +30,7 @@ import pytest
 import weasyprint
 import yaml
 
+from compiler.files import TEMP_PREFIX
 from compiler.errors import CompilerError, Exit
 from compiler.fold import fold, fold_char, fold_mapped, occurrences
 from compiler.leaks import scan_files
@@ -198,10 +199,8 @@ def holds_name(out: Path) -> list[str]:
 
 
 # -- the builds ----------------------------------------------------------------------------------
-REDACTED = [c for c in CASES if c["expect"] == "redacted" and not c.get("blocked")]
-REFUSED = [c for c in CASES if c["expect"] == "refused" and not c.get("blocked")]
-BLOCKED = [pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=c["blocked"]), id=c["id"])
-           for c in CASES if c.get("blocked")]
+REDACTED = [c for c in CASES if c["expect"] == "redacted"]
+REFUSED = [c for c in CASES if c["expect"] == "refused"]
 
 
 @pytest.fixture(scope="module", params=list(FORMATS))
@@ -247,15 +246,6 @@ def test_refused_case_stops_the_build_and_leaves_nothing(tmp_path: Path, pool: A
     out = project / "out"
     assert not (out / ".cache").exists()
     assert holds_name(out) == []
-
-
-@pytest.mark.parametrize("case", BLOCKED)
-def test_blocked_case(tmp_path: Path, pool: Any, case: dict[str, Any]) -> None:
-    """A case that needs a fix outside redaction: it must fail until then (and hold after)."""
-    project = make_project(tmp_path, [case], FORMATS["epub"])
-    code = build(project, pool)
-    assert holds_name(project / "out") == []
-    assert code == (0 if case["expect"] == "redacted" else Exit.LEAK)
 
 
 # -- the fold --------------------------------------------------------------------------------------
@@ -449,8 +439,8 @@ def test_refused_build_keeps_previous_outputs_and_removes_cache_and_temporaries(
     out = project / "out"
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert (out / ".cache").is_dir()
-    planted = [out / ".cache" / "some-new-kind" / "entry.bin", out / ".book.pdf.x1.tmp",
-               out / "sub" / ".part.pdf.x2.tmp"]
+    planted = [out / ".cache" / "some-new-kind" / "entry.bin", out / f"{TEMP_PREFIX}book.pdf-x1.tmp",
+               out / "sub" / f"{TEMP_PREFIX}part.pdf-x2.tmp"]
     for path in planted:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("Natasha")
@@ -475,11 +465,62 @@ def test_refused_build_by_the_command_line_leaves_nothing(tmp_path: Path) -> Non
 def test_a_file_that_cannot_be_removed_is_e302(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from compiler import verify
 
-    (tmp_path / ".book.pdf.x.tmp").write_text("Natasha")
+    (tmp_path / f"{TEMP_PREFIX}book.pdf-x.tmp").write_text("Natasha")
 
     def refuse(path: Any) -> None:
         raise PermissionError(path)
 
     monkeypatch.setattr(verify.os, "unlink", refuse)
     problems = verify.discard_unscanned(tmp_path)
-    assert [p.code for p in problems] == ["E302"] and problems[0].file.endswith(".book.pdf.x.tmp")
+    assert [p.code for p in problems] == ["E302"] and problems[0].file.endswith("book.pdf-x.tmp")
+
+
+def test_a_users_own_tmp_file_is_not_removed(tmp_path: Path) -> None:
+    from compiler import verify
+
+    (tmp_path / ".my-notes.tmp").write_text("mine")
+    (tmp_path / f"{TEMP_PREFIX}book.pdf-x.tmp").write_text("ours")
+    assert verify.discard_unscanned(tmp_path) == []
+    assert [p.name for p in tmp_path.iterdir()] == [".my-notes.tmp"]
+
+
+def test_a_build_that_dies_before_its_scan_leaves_nothing(tmp_path: Path, pool: Any,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any failure between rendering and the end of the scan (a limit, an interrupt, a crash)
+    removes what the build cached; a build killed outright leaves the marker, and then the next
+    build (even a would-be no-op) trusts nothing in the cache and removes it first."""
+    from compiler import build as build_module, cache
+
+    case = next(c for c in CASES if c["id"] == "soft-hyphen-body")
+    project = make_project(tmp_path, [case], FORMATS["pdf+epub"])
+    out = project / "out"
+    real = build_module.render_book
+
+    def dies(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)  # the cache now holds this build's layouts
+        assert (out / ".cache" / cache.UNSCANNED).exists()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "render_book", dies)
+    with pytest.raises(KeyboardInterrupt):
+        build(project, pool)
+    assert not (out / ".cache").exists()
+    monkeypatch.setattr(build_module, "render_book", real)
+
+    assert build(project, pool) == 0
+    planted = out / ".cache" / "layout" / "left-by-a-killed-build.pdf"
+    planted.write_text("Natasha")
+    (out / ".cache" / cache.UNSCANNED).touch()  # as a build killed by SIGKILL leaves it
+    assert cache.up_to_date(project / "book.yaml", out, "") is None
+    assert build(project, pool) == 0
+    assert not planted.exists() and not (out / ".cache" / cache.UNSCANNED).exists()
+    assert holds_name(out) == []
+
+
+def test_out_option_is_checked_like_output_dir(tmp_path: Path) -> None:
+    case = next(c for c in CASES if c["id"] == "soft-hyphen-body")
+    project = make_project(tmp_path, [case], FORMATS["epub"])
+    for folder in (".", "sources", "chapters/.."):
+        result = run_compiler("book.yaml", "--out", folder, cwd=project)
+        assert result.returncode == Exit.INPUT and "E248" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -24,11 +24,11 @@ from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_
 from compiler.manifest import Validated, load_manifest
 from compiler.model import Book, PageBreak
 from compiler.model.assemble import assemble
-from compiler.redact import redact, redact_text, redact_value
+from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
 from compiler.render import Renderer
 from compiler.report import dedup_report, dedup_summary, to_json
-from compiler.verify import epubcheck, scan_outputs
+from compiler.verify import epubcheck, scan_outputs, unscanned
 
 T = TypeVar("T")
 
@@ -194,7 +194,7 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
         "pdf_pages": built.pages,
         "warnings": built.warnings,
     }
-    return to_json(redact_value(data, lambda text: redact_text(text, book.redactions)))
+    return to_json(redact_value(data, lambda text: redact_field(text, book.redactions)))
 
 
 def _load_libraries(book: Book, options: BuildOptions) -> None:
@@ -208,6 +208,17 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
     if "epub" in book.output.formats:
         names += ["compiler.epub", "compiler.epub.cover", "pypdfium2"]
     load_before_limit(names)
+
+
+def _check_out_option(book: Book, read: set[Path]) -> None:
+    """``--out`` as the manifest's ``output.dir`` is checked (E248): never the project folder, the
+    style folder or a folder that holds an input."""
+    out = book.output.directory
+    style = book.output.style_dir
+    if any(files.inside(out, p) for p in (book.root, style, *read)) or files.inside(style, out):
+        raise CompilerError(Diagnostic("E248", "the --out folder is the project folder, lies in the style folder "
+                                       "or holds an input", files.display_path(out),
+                                       hint="write the book to a folder of its own, e.g. --out out"), Exit.INPUT)
 
 
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
@@ -225,21 +236,24 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
                                        str(book.output.directory)), Exit.INPUT)
+    if options.out:
+        _check_out_option(book, read)
     files.check_writable(book.output.directory)  # before rendering: E410 now, not after minutes
     _load_libraries(book, options)
-    with limited(options.timeout_s, options.memory_mb):
-        from compiler.pdf.pool import job_count, workers
+    with unscanned(book.output.directory, bool(book.redactions)):
+        with limited(options.timeout_s, options.memory_mb):
+            from compiler.pdf.pool import job_count, workers
 
-        parts = in_parts(book, options)
-        jobs = job_count(options.jobs) if parts else 1
-        if pool is not None:
-            built = render_book(book, options.use_cache, pool, jobs, parts)
-        else:
-            with workers(jobs, options.memory_mb) as own:
-                built = render_book(book, options.use_cache, own, jobs, parts)
-    built.files["report.json"] = report(book, built, validated)
-    trace("verify")
-    scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
+            parts = in_parts(book, options)
+            jobs = job_count(options.jobs) if parts else 1
+            if pool is not None:
+                built = render_book(book, options.use_cache, pool, jobs, parts)
+            else:
+                with workers(jobs, options.memory_mb) as own:
+                    built = render_book(book, options.use_cache, own, jobs, parts)
+        built.files["report.json"] = report(book, built, validated)
+        trace("verify")
+        scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
     if options.epubcheck:
         for name, data in built.files.items():
             if name.endswith(".epub"):

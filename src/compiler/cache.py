@@ -40,6 +40,10 @@ from typing import Any
 from compiler.errors import Diagnostic
 
 STAMP = "build.json"
+#: Present in ``<out>/.cache`` while a build of a book with redactions renders and is scanned
+#: (:func:`compiler.verify.unscanned`): a build that died before its scan passed left it, and then
+#: nothing in the cache is trusted (not even for a no-op) until the next build removes it all.
+UNSCANNED = "unscanned"
 FORMAT = 2  # of the stamp and the sidecars: entries written by another format are misses
 LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools", "pyphen", "ebooklib",
              "jinja2", "markdown-it-py", "pypdfium2", "pikepdf", "pillow", "lxml", "pydantic", "rapidfuzz",
@@ -210,6 +214,8 @@ def up_to_date(manifest: Path, out: Path | None, options: str) -> list[Path] | N
     """The outputs, if the last build in ``out`` was of this manifest with these options, none of
     the inputs it read changed, and its outputs are intact."""
     if out is None:
+        return None
+    if (out / ".cache" / UNSCANNED).exists():
         return None
     stamp = _read_json(out / ".cache" / STAMP)
     if not stamp or stamp.get("format") != FORMAT or stamp.get("manifest") != str(manifest.resolve()):

@@ -13,15 +13,19 @@ warning stops the build (exit code 4) before an output is replaced.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from compiler.errors import CompilerError, Diagnostic, Exit
+from compiler.cache import UNSCANNED
+from compiler.files import TEMP_PREFIX
 from compiler.model import Book
 
 
@@ -59,13 +63,43 @@ def discard_unscanned(out: Path) -> list[Diagnostic]:
             failed.append(str(cache))
     for folder, _dirs, names in os.walk(out):
         for name in names:
-            if name.startswith(".") and name.endswith(".tmp"):
+            if name.startswith(TEMP_PREFIX) and name.endswith(".tmp"):
                 try:
                     os.unlink(os.path.join(folder, name))
                 except OSError:
                     failed.append(os.path.join(folder, name))
     return [Diagnostic("E302", "cannot remove a file that may hold a redacted term", path,
                        hint="delete it by hand") for path in failed]
+
+
+@contextlib.contextmanager
+def unscanned(out: Path, active: bool) -> Iterator[None]:
+    """Around rendering and the leak scan. First, if an earlier build died before its scan passed,
+    remove what it left (:func:`discard_unscanned`). Then, for a book with redactions (``active``),
+    mark the cache as holding unscanned bytes until the block ends without error; on any error
+    (a refusal, a limit, an interrupt) remove them at once."""
+    marker = out / ".cache" / UNSCANNED
+    if marker.exists() or marker.is_symlink():
+        _raise_if(discard_unscanned(out))
+    if not active:
+        yield
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # no cache can be written either (see compiler.cache): nothing to mark
+    try:
+        yield
+    except BaseException:
+        discard_unscanned(out)
+        raise
+    marker.unlink(missing_ok=True)
+
+
+def _raise_if(problems: list[Diagnostic]) -> None:
+    if problems:
+        raise CompilerError(problems, Exit.LEAK)
 
 
 def epubcheck_jar() -> Path | None:
