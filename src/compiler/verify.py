@@ -79,7 +79,7 @@ def unscanned(out: Path, active: bool) -> Iterator[None]:
     mark the cache as holding unscanned bytes until the block ends without error; on any error
     (a refusal, a limit, an interrupt) remove them at once."""
     marker = out / ".cache" / UNSCANNED
-    if marker.exists() or marker.is_symlink():
+    if os.path.lexists(marker):
         _raise_if(discard_unscanned(out))
     if not active:
         yield
@@ -94,7 +94,8 @@ def unscanned(out: Path, active: bool) -> Iterator[None]:
     except BaseException:
         discard_unscanned(out)
         raise
-    marker.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a cache folder that is a file holds no marker
+        marker.unlink()
 
 
 def _raise_if(problems: list[Diagnostic]) -> None:
