@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from compiler.trace import Event, events
 from conftest import copy_project, run_compiler
 
 
@@ -15,22 +17,20 @@ def _digests(out: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir()) if p.is_file()}
 
 
-def _stages(result) -> list[str]:  # type: ignore[no-untyped-def]
-    return [line.removeprefix("stage: ") for line in result.stderr.splitlines() if line.startswith("stage: ")]
+def _events(result: subprocess.CompletedProcess[str]) -> list[Event]:
+    return events(result.stderr)
 
 
-def _laid_out(stages: list[str]) -> list[str]:
+def _laid_out(found: list[Event]) -> list[str]:
     """The parts of the PDF laid out by WeasyPrint (not taken from the cache)."""
-    return [s.removeprefix("render-pdf part ") for s in stages
-            if s.startswith("render-pdf part") and not s.endswith("(cached)") and " done" not in s]
+    return [e.part for e in found if e.stage == "render-pdf-part" and not e.cached and not e.done]
 
 
-def _from_cache(stages: list[str]) -> list[str]:
-    return [s.removeprefix("render-pdf part ").removesuffix(" (cached)") for s in stages
-            if s.startswith("render-pdf part") and s.endswith("(cached)")]
+def _from_cache(found: list[Event]) -> list[str]:
+    return [e.part for e in found if e.stage == "render-pdf-part" and e.cached]
 
 
-ALL_PARTS = {"front", "(1, 2)", "(3, 4, 5)", "contents"}
+ALL_PARTS = {"front", "chapters 1-2", "chapters 3-5", "contents"}
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +43,10 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_no_op_rebuild_only_checks_hashes(project: Path) -> None:
     before = _digests(project / "out")
-    again = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+    again = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
     assert again.returncode == 0, again.stderr
     assert "up to date" in again.stderr
-    assert _stages(again) == []  # nothing validated, rendered or written
+    assert _events(again) == []  # nothing validated, rendered or written
     assert _digests(project / "out") == before
 
 
@@ -54,9 +54,9 @@ def test_changed_output_is_rebuilt(project: Path) -> None:
     pdf = project / "out" / "slavery-is-not-dead.pdf"
     good = pdf.read_bytes()
     pdf.write_bytes(good[:1000])  # damaged by hand: the stamp no longer matches the file
-    again = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+    again = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
     assert again.returncode == 0 and "up to date" not in again.stderr
-    assert _laid_out(_stages(again)) == [] and set(_from_cache(_stages(again))) == ALL_PARTS
+    assert _laid_out(_events(again)) == [] and set(_from_cache(_events(again))) == ALL_PARTS
     assert pdf.read_bytes() == good
 
 
@@ -65,11 +65,11 @@ def test_epub_only_change_does_not_lay_out_the_pdf(project: Path, built) -> None
     original = css.read_text()
     css.write_text(original + "\n.post-title { letter-spacing: 0.01em; }\n")
     try:
-        result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+        result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
         assert result.returncode == 0, result.stderr
-        stages = _stages(result)
-        assert _laid_out(stages) == [] and set(_from_cache(stages)) == ALL_PARTS
-        assert "render-epub" in stages
+        found = _events(result)
+        assert _laid_out(found) == [] and set(_from_cache(found)) == ALL_PARTS
+        assert "render-epub" in [e.stage for e in found]
         pdf = (project / "out" / "slavery-is-not-dead.pdf").read_bytes()
         assert pdf == built["pdf"].read_bytes()
     finally:
@@ -85,10 +85,10 @@ def test_text_change_lays_out_only_its_part_again(project: Path, built) -> None:
     manifest.write_text(original.replace("    find: Barot\n    replace: Borat",
                                          "    find: Barot\n    replace: Borat (2006)"))
     try:
-        result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+        result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
         assert result.returncode == 0, result.stderr
-        assert _laid_out(_stages(result)) == ["(3, 4, 5)"]
-        assert set(_from_cache(_stages(result))) == {"front", "(1, 2)", "contents"}
+        assert _laid_out(_events(result)) == ["chapters 3-5"]
+        assert set(_from_cache(_events(result))) == {"front", "chapters 1-2", "contents"}
         fresh = copy_project(project.parent / "fresh-edit")
         (fresh / "book.yaml").write_text(manifest.read_text())
         clean = run_compiler("book.yaml", "--no-cache", cwd=fresh)
@@ -106,9 +106,9 @@ def test_corrupt_cache_is_ignored_and_cached_build_equals_clean_build(project: P
         path.write_bytes(b"garbage" if path.suffix == ".pdf" else b'{"sha256": "0"}')
     for path in (cache / "cover").iterdir():
         path.write_bytes(b"garbage")
-    result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+    result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
     assert result.returncode == 0, result.stderr
-    assert set(_laid_out(_stages(result))) == ALL_PARTS
+    assert set(_laid_out(_events(result))) == ALL_PARTS
     assert _digests(project / "out") == _digests(built["out"])
     stamp = json.loads((cache / "build.json").read_text())
     assert set(stamp["outputs"]) == {"slavery-is-not-dead.pdf", "slavery-is-not-dead.epub", "report.json"}
@@ -118,9 +118,9 @@ def test_corrupt_cache_is_ignored_and_cached_build_equals_clean_build(project: P
 
 
 def test_no_cache_rebuilds(project: Path) -> None:
-    result = run_compiler("book.yaml", "--no-cache", cwd=project, env={"COMPILER_TRACE": "1"})
+    result = run_compiler("book.yaml", "--no-cache", cwd=project, env={"COMPILER_TRACE": "json"})
     assert result.returncode == 0
-    assert set(_laid_out(_stages(result))) == ALL_PARTS and "up to date" not in result.stderr
+    assert set(_laid_out(_events(result))) == ALL_PARTS and "up to date" not in result.stderr
 
 
 def test_swapped_part_entries_are_misses(project: Path, built) -> None:  # type: ignore[no-untyped-def]
@@ -134,9 +134,9 @@ def test_swapped_part_entries_are_misses(project: Path, built) -> None:  # type:
     for suffix in (".pdf", ".json"):
         small.with_suffix(suffix).write_bytes(large.with_suffix(suffix).read_bytes())
     (project / "out" / ".cache" / "build.json").unlink()
-    result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "1"})
+    result = run_compiler("book.yaml", cwd=project, env={"COMPILER_TRACE": "json"})
     assert result.returncode == 0, result.stderr
-    assert len(_laid_out(_stages(result))) == 1  # the part whose entry was swapped
+    assert len(_laid_out(_events(result))) == 1  # the part whose entry was swapped
     assert _digests(project / "out") == _digests(built["out"])
 
 

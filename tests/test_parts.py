@@ -18,6 +18,7 @@ from typing import Any
 import pikepdf
 import pytest
 
+from compiler.trace import Event, listen
 from conftest import ROOT, copy_project, run_compiler
 from pdftools import page_texts
 
@@ -141,12 +142,12 @@ def test_a_wrong_first_folio_guess_is_laid_out_again(built, tmp_path: Path,  # t
 
     project = copy_project(tmp_path / "guess")
     monkeypatch.setitem(parts.WORDS_PER_PAGE, "A4", 40)  # ten times too many pages
-    seen: list[str] = []
-    monkeypatch.setattr(build, "trace", seen.append)
+    seen: list[Event] = []
     options = build.BuildOptions(use_cache=False, quiet=True, formats=("pdf",), jobs=2)
-    with workers(2, 0) as pool:
+    with workers(2, 0) as pool, listen(seen.append):
         build.build(project / "book.yaml", options, pool)
-    assert "render-pdf part (3, 4, 5) again: it starts on page 13" in seen, seen
+    again = [e.part for e in seen if e.stage == "render-pdf-part" and e.again]
+    assert again == ["chapters 3-5"], seen
     assert hashlib.sha256((project / "out" / PDF).read_bytes()).digest() == \
         hashlib.sha256(built["pdf"].read_bytes()).digest()
 

@@ -21,6 +21,7 @@ import weasyprint
 from compiler.leaks import scan_files
 from compiler.model import Redaction
 
+from compiler.trace import Event, events
 from conftest import ROOT, copy_project, run_compiler, squash
 
 CANARY = "Zyxandra Qelbrook"
@@ -436,14 +437,14 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
     manifest = project / "book.yaml"
     manifest.write_text(manifest.read_text().replace("Slavery Is Not Dead", "Slavery Is Not Dead Yet"))
     outcomes = []
-    for stage in ("render-pdf part front", "merge-pdf", "render-epub", "write slavery-is-not-dead.epub",
-                  "write report.json", "(replace)"):
-        marker = f"stage: {stage}" if not stage.startswith(("write", "(")) else f"stage: write {stage.removeprefix('write ')}"
+    for stage in (Event("render-pdf-part", part="front"), Event("merge-pdf"), Event("render-epub"),
+                  Event("write", part="slavery-is-not-dead.epub"), Event("write", part="report.json"),
+                  Event("write", part="(replace)")):
         process = subprocess.Popen([sys.executable, "-m", "compiler", "book.yaml"], cwd=project,
-                                   env={**os.environ, "COMPILER_TRACE": "1"}, stderr=subprocess.PIPE, text=True)
+                                   env={**os.environ, "COMPILER_TRACE": "json"}, stderr=subprocess.PIPE, text=True)
         assert process.stderr is not None
         for line in process.stderr:
-            if line.strip() == marker:
+            if stage in events(line):
                 process.send_signal(signal.SIGKILL)
                 break
         process.wait(timeout=120)
@@ -455,9 +456,9 @@ def test_killed_builds_leave_previous_outputs_intact(tmp_path: Path) -> None:
             if name.endswith(".tmp"):
                 continue
             assert digest == old[name] or name in _new_names(), (stage, name)
-        if process.returncode == -signal.SIGKILL and stage != "(replace)":
+        if process.returncode == -signal.SIGKILL and stage.part != "(replace)":
             assert {k: v for k, v in current.items() if not k.endswith(".tmp")} == old, stage
-        if stage.startswith("write") and process.returncode == -signal.SIGKILL:
+        if stage.stage == "write" and process.returncode == -signal.SIGKILL:
             assert leftovers, "a build killed while writing leaves its temporary files"
     assert outcomes.count(-signal.SIGKILL) >= 3, outcomes
     final = run_compiler("book.yaml", cwd=project)

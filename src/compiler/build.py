@@ -9,9 +9,7 @@ all outputs were produced and verified.
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
-import time
 from importlib import metadata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +18,7 @@ from typing import Any, TypeVar
 
 from compiler import cache, files
 from compiler.errors import CompilerError, Diagnostic, Exit
+from compiler.trace import trace
 from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_before_limit
 from compiler.manifest import Validated, load_manifest
 from compiler.model import Book, PageBreak
@@ -49,19 +48,6 @@ class BuildOptions:
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
-
-
-_START = time.perf_counter()
-
-
-def trace(stage: str) -> None:
-    """With COMPILER_TRACE=1, say which stage starts (the kill test uses it); with
-    COMPILER_TRACE=time, also when (seconds since the process started)."""
-    mode = os.environ.get("COMPILER_TRACE")
-    if mode == "1":
-        print(f"stage: {stage}", file=sys.stderr, flush=True)
-    elif mode == "time":
-        print(f"{time.perf_counter() - _START:7.3f} s  {stage}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -95,7 +81,7 @@ def _layout(book: Book, html: str, want_breaks: bool, use_cache: bool,
     key = cache.layout_key(html, sheets, (style / "fonts").glob("*.*tf"), want_breaks)
     hit = cache.load_layout(book.output.directory, key) if use_cache else None
     if hit is not None:
-        trace("render-pdf (cached)")
+        trace("render-pdf", cached=True)
         data, facts = hit
         breaks = [PageBreak(*b) for b in facts["breaks"]]
         return data, facts["labels"], breaks, facts["warnings"], key
@@ -129,7 +115,7 @@ def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cach
                   on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
-    laid = _fetching(lambda: PartRenderer(book, renderer, pool, jobs, use_cache, trace,
+    laid = _fetching(lambda: PartRenderer(book, renderer, pool, jobs, use_cache,
                                           metadata.version("weasyprint")).lay_out_book(on_front))
     return laid.pdf, laid.labels, laid.breaks, laid.warnings, laid.laid_out > 0
 
@@ -165,7 +151,7 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
         pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache, pool)
         workers_busy = False
         on_front(pdf_bytes)
-    trace("render-pdf done")
+    trace("render-pdf", done=True)
     files: dict[str, bytes] = {}
     scanning: dict[str, Any] = {}
     name = book.output.basename
@@ -261,7 +247,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     trace("write")
     out = book.output.directory
     files.remove_stale_temporaries(out)
-    written = files.write_all(out, built.files, on_step=lambda name: trace(f"write {name}"))
+    written = files.write_all(out, built.files, on_step=lambda name: trace("write", part=name))
     if stamp:
         cache.record(manifest, inputs, stamp, built.files, out)
     if not options.quiet:

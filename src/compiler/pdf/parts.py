@@ -32,6 +32,7 @@ from compiler import cache, files, urls
 from compiler.model import Book, PageBreak
 from compiler.model.kinds import WORDS_PER_PAGE
 from compiler.render import Renderer, Slice
+from compiler.trace import trace
 from compiler.pdf import refused, roman, stylesheet_paths
 
 WORDS_PER_GROUP = 30000
@@ -62,6 +63,13 @@ class PartResult:
     stand_ins: list[str]
     warnings: list[str]
     seconds: float = 0.0  # how long the worker took (for COMPILER_TRACE=time)
+
+
+def _chapters(numbers: tuple[int, ...] | None) -> str:
+    """A group of chapters as a trace names it: "chapters 3-5", "chapter 2"."""
+    if not numbers:
+        return "chapters"
+    return f"chapter {numbers[0]}" if len(numbers) == 1 else f"chapters {numbers[0]}-{numbers[-1]}"
 
 
 def lay_out_part(job: PartJob) -> PartResult:
@@ -179,8 +187,8 @@ class PartRenderer:
     """Lays out the parts of one book through an executor, with the part cache."""
 
     def __init__(self, book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
-                 trace: Callable[[str], None], weasyprint_version: str) -> None:
-        self.book, self.renderer, self.pool, self.use_cache, self.trace = book, renderer, pool, use_cache, trace
+                 weasyprint_version: str) -> None:
+        self.book, self.renderer, self.pool, self.use_cache = book, renderer, pool, use_cache
         self.out = book.output.directory
         self.sheets = stylesheet_paths(book.output.style_dir, book.output.page_size)
         self.fonts = list((book.output.style_dir / "fonts").glob("*.*tf"))
@@ -210,20 +218,20 @@ class PartRenderer:
         return PartResult(data, facts["pages"], facts["anchors"], [tuple(s) for s in facts["starts"]],
                           facts["stand_ins"], facts["warnings"])
 
-    def submit(self, part: Slice) -> _Ready | _Pending:
+    def submit(self, part: Slice, again: bool = False) -> _Ready | _Pending:
         """Start laying out one part on the pool (or take it from the part cache)."""
         html = self.html(part)
         key = self._key(html)
-        name = f"render-pdf part {'contents' if part.toc else 'front' if part.front else part.chapters}"
+        name = "contents" if part.toc else "front" if part.front else _chapters(part.chapters)
         hit = self.cached(part)
         if hit is not None:
-            self.trace(f"{name} (cached)")
+            trace("render-pdf-part", part=name, cached=True)
             return _Ready(hit)
-        self.trace(name)
+        trace("render-pdf-part", part=name, again=again)
         job = PartJob(html, self.book.root, self.book.output.style_dir, self.book.output.page_size, self.identifier)
 
         def store(r: PartResult) -> None:
-            self.trace(f"{name} done ({r.pages} pages in {r.seconds:.3f} s)")
+            trace("render-pdf-part", part=name, done=True, pages=r.pages, seconds=r.seconds)
             cache.store_layout(self.out, key, r.pdf, {
                 "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,
                 "warnings": r.warnings}, keep=64)
@@ -327,17 +335,16 @@ class PartRenderer:
                     elif true is not None:
                         wrong.append(i)
                 if (wrong or order) and sum(isinstance(h, _Pending) for h in running.values()) < self.jobs:
+                    again = bool(wrong)
                     if wrong:
                         i = wrong[0]
                         groups[i] = replace(groups[i], first_page=self._true_first_page(i, groups, results))
                         self.relaid += 1
-                        self.trace(f"render-pdf part {groups[i].chapters} again: it starts on page "
-                                   f"{groups[i].first_page}")
                     else:
                         i = order.pop(0)
                         if i >= 0:
                             groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
-                    running[i] = self.submit(front_part if i < 0 else groups[i])
+                    running[i] = self.submit(front_part if i < 0 else groups[i], again)
                 elif running:
                     take(next_done())
                 elif not order and not wrong and len(right) < len(groups):
@@ -382,10 +389,10 @@ class PartRenderer:
         ).hexdigest()
         hit = cache.load_layout(self.out, merged_key) if self.use_cache else None
         if hit is not None:
-            self.trace("merge-pdf (cached)")
+            trace("merge-pdf", cached=True)
             data = hit[0]
         else:
-            self.trace("merge-pdf")
+            trace("merge-pdf")
             data = merge(pieces, first_body, self.creator)
             cache.store_layout(self.out, merged_key, data, {})
         breaks = [PageBreak(labels[base + index], target, words)
