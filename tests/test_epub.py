@@ -182,3 +182,13 @@ def test_pandoc_reads_the_whole_book(built, book_model) -> None:  # type: ignore
         assert squash(post.title) in plain
         last = sentences(squash(post.paragraphs[-1]))[-1]
         assert squash(last) in plain, last
+
+
+def test_epub_ships_exactly_the_fonts_its_stylesheets_load(built) -> None:  # type: ignore[no-untyped-def]
+    """A font in styles/fonts that only the PDF falls back to (or no rule names) is not packed."""
+    with zipfile.ZipFile(built["epub"]) as epub:
+        fonts = {Path(n).name for n in epub.namelist() if "/fonts/" in n}
+        css = b"".join(epub.read(n) for n in epub.namelist() if n.endswith(".css"))
+    loaded = {m.decode() for m in re.findall(rb"url\(\s*[\"']?fonts/([^\"')\s]+)", css)}
+    assert fonts == loaded == {"EBGaramond12-Regular.otf", "EBGaramond12-Italic.otf", "Lato-Regular.ttf"}
+    assert len(list((Path(__file__).parents[1] / "styles" / "fonts").glob("*.*tf"))) > len(fonts)

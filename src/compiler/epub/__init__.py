@@ -9,8 +9,10 @@ are the PDF's. Metadata includes EPUB Accessibility 1.1 properties.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ebooklib import epub as eb
@@ -21,6 +23,8 @@ from compiler.epub.package import rezip
 from compiler.model import Book, PageBreak
 from compiler.render import FONTS, Renderer
 
+EPUB_STYLESHEETS = ("book.css", "epub.css")
+_FONT_URL = re.compile(rb"""url\(\s*["']?fonts/([^"')\s]+)["']?\s*\)""")
 FONT_TYPES = {".otf": "font/otf", ".ttf": "font/ttf", ".woff": "font/woff", ".woff2": "font/woff2"}
 ACCESSIBILITY_SUMMARY = (
     "This publication meets WCAG 2.1 Level AA. Text is fully reflowable and marked up with "
@@ -138,10 +142,10 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     _metadata(book, epub)
     epub.set_cover("images/cover.png", cover_png, create_page=False)
     style = book.output.style_dir
-    for name in ("book.css", "epub.css"):
-        epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css",
-                            files.read_project_file(book.root, style / name)))
-    for n, font in enumerate(sorted((style / "fonts").glob("*.*tf"))):
+    sheets = {name: files.read_project_file(book.root, style / name) for name in EPUB_STYLESHEETS}
+    for name, data in sheets.items():
+        epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css", data))
+    for n, font in enumerate(used_fonts(style, sheets.values())):
         epub.add_item(_Item(f"font{n}", f"fonts/{font.name}", FONT_TYPES[font.suffix],
                             files.read_project_file(book.root, font)))
     spine: list[Any] = []
@@ -162,6 +166,13 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     eb.write_epub(out, epub, {"raise_exceptions": True, "mtime": book.meta.modified, "epub3_landmark": False,
                               "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
     return rezip(out.getvalue(), book.meta.modified, book.meta.language)
+
+
+def used_fonts(style: Path, stylesheets: Iterable[bytes]) -> list[Path]:
+    """The font files of the style folder that the EPUB's stylesheets load (``url("fonts/…")``):
+    a font in the folder that no rule names (a fallback for the PDF only) is not shipped."""
+    named = {m.decode() for sheet in stylesheets for m in _FONT_URL.findall(sheet)}
+    return [font for font in sorted((style / "fonts").glob("*.*tf")) if font.name in named]
 
 
 def _ncx_toc(book: Book, where: dict[str, str]) -> list[Any]:
