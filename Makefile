@@ -20,7 +20,7 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
