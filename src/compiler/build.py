@@ -115,8 +115,19 @@ def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cach
                   on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
-    laid = _fetching(lambda: PartRenderer(book, renderer, pool, jobs, use_cache,
-                                          metadata.version("weasyprint")).lay_out_book(on_front))
+    from compiler.pdf.merge import MergeError
+
+    def lay_out(cached: bool) -> Any:
+        return _fetching(lambda: PartRenderer(book, renderer, pool, jobs, cached,
+                                              metadata.version("weasyprint")).lay_out_book(on_front))
+
+    try:
+        laid = lay_out(use_cache)
+    except MergeError:
+        if not use_cache:
+            raise
+        trace("merge-pdf", again=True)  # parts from the cache that do not fit together: lay all out anew
+        laid = lay_out(False)
     return laid.pdf, laid.labels, laid.breaks, laid.warnings, laid.laid_out > 0
 
 
@@ -141,8 +152,8 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
         if want_epub:
             from compiler.epub import prepare
 
-            covers.append(_cover(book, pdf, use_cache))
-            prepared.append(prepare(book, renderer))
+            covers[:] = [_cover(book, pdf, use_cache)]  # (again, if the parts are laid out anew)
+            prepared[:] = [prepare(book, renderer)]
 
     if parts:
         pdf_bytes, labels, breaks, warnings, workers_busy = _layout_parts(book, renderer, pool, jobs, use_cache,
@@ -196,6 +207,15 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
     load_before_limit(names)
 
 
+def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
+    """For a book with redactions: whether a cache fact file (JSON) holds a redacted term."""
+    if not book.redactions:
+        return None
+    from compiler.leaks import scan_files
+
+    return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
+
+
 def _check_out_option(book: Book, read: set[Path]) -> None:
     """``--out`` as the manifest's ``output.dir`` is checked (E248): never the project folder, the
     style folder or a folder that holds an input."""
@@ -226,7 +246,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         _check_out_option(book, read)
     files.check_writable(book.output.directory)  # before rendering: E410 now, not after minutes
     _load_libraries(book, options)
-    with unscanned(book.output.directory, bool(book.redactions)):
+    guard = _holds_term(book)
+    with unscanned(book.output.directory, bool(book.redactions)), cache.guarded(guard):
         with limited(options.timeout_s, options.memory_mb):
             from compiler.pdf.pool import job_count, workers
 
@@ -249,7 +270,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     files.remove_stale_temporaries(out)
     written = files.write_all(out, built.files, on_step=lambda name: trace("write", part=name))
     if stamp:
-        cache.record(manifest, inputs, stamp, built.files, out)
+        with cache.guarded(guard):  # the stamp names input files: one named after a person is not recorded
+            cache.record(manifest, inputs, stamp, built.files, out)
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)

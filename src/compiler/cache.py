@@ -26,12 +26,13 @@ reported once (:func:`warnings`) and the build goes on without it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -100,11 +101,30 @@ def _failed(exc: OSError, path: Path) -> None:
                                     where, hint=hint, warning=True))
 
 
+#: While a book with redactions builds: whether a cache file's text holds a redacted term. The
+#: outputs are scanned before they are written; the cache's own facts (the stamp's input paths, a
+#: part's warnings) are checked here, and a fact file that holds a term is not written (a miss).
+_guard: Callable[[bytes], bool] | None = None
+
+
+@contextlib.contextmanager
+def guarded(holds_term: Callable[[bytes], bool] | None) -> Iterator[None]:
+    """Check every fact file this build writes with ``holds_term`` (None: no check)."""
+    global _guard
+    _guard = holds_term
+    try:
+        yield
+    finally:
+        _guard = None
+
+
 def _write(path: Path, data: bytes) -> bool:
     """Write a cache file atomically; a failure is reported once and the build goes on."""
     from compiler.files import WriteError, write_all
 
     if _problems:  # the cache is unusable in this build: do not try every entry
+        return False
+    if _guard is not None and path.suffix == ".json" and _guard(data):
         return False
     try:
         write_all(path.parent, {path.name: data})

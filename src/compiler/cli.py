@@ -8,30 +8,47 @@ traceback is shown only for internal errors under ``--debug``.
 from __future__ import annotations
 
 import argparse
+import threading
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NoReturn
 from pathlib import Path
 
 from compiler import __version__
 from compiler.errors import CompilerError, Diagnostic, Exit
+from compiler.ingest.text import shown
 from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
 COMMANDS = ("build", "check", "posts")
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number of processes (0 or more), got {text!r}")
-    return value
+def _number(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
+    """An argument type: a number of ``kind``, 0 or more (``what`` names it in the error)."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value < float("inf"):
+            raise argparse.ArgumentTypeError(f"expected {what} (0 or more), got {shown(text)!r}")
+        return value
+    return parse
+
+
+_count = _number(int, "a number of processes")
+
+
+class _Parser(argparse.ArgumentParser):
+    """Command-line mistakes as one line, like every other input error (exit 2), not the usage text."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: E001 {shown(message, 200)} (see python -m compiler --help)", file=sys.stderr)
+        raise SystemExit(int(Exit.INPUT))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m compiler", description="Turn a blog's archive pages into a book.")
+    parser = _Parser(prog="python -m compiler", description="Turn a blog's archive pages into a book.")
     parser.add_argument("--version", action="version", version=f"compiler {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build the book (the default command)")
@@ -42,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
-    build.add_argument("--timeout", type=float, default=600, metavar="SECONDS",
+    build.add_argument("--timeout", type=_number(float, "seconds"), default=600, metavar="SECONDS",
                        help="stop rendering after this long (default 600; 0: no limit)")
-    build.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+    build.add_argument("--memory-limit", type=_number(int, "megabytes"), default=4096, metavar="MB",
                        help="stop rendering beyond this much memory (default 4096; 0: no limit)")
     build.add_argument("--jobs", type=_count, default=0, metavar="N",
                        help="worker processes laying out the PDF's parts (default: one per core)")
@@ -159,11 +176,29 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line (``argv``: the arguments; None: this process's, and then the process
+    ends after it, so the interpreter's teardown is silenced)."""
+    whole_process = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
     handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts}[args.command]
+    try:
+        return _run(handler, args)
+    finally:
+        if whole_process:
+            # Everything the user should read is printed: what the interpreter's teardown may still
+            # report (a worker pool's manager thread finding its pipe closed) is noise, not a traceback.
+            sys.unraisablehook = _quiet
+            threading.excepthook = _quiet
+
+
+def _quiet(_report: object) -> None:
+    return None
+
+
+def _run(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return int(handler(args))
     except CompilerError as exc:

@@ -49,6 +49,16 @@ def _objects(*items: Any) -> list[Any]:
     return list(items)
 
 
+def page_count(data: bytes) -> int:
+    """The pages of a PDF (-1 if it cannot be read): a cached book is checked against what its
+    parts add up to before it is trusted."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            return len(pdf.pages)
+    except pikepdf.PdfError:
+        return -1
+
+
 class MergeError(Exception):
     """The merged PDF's structure is not valid."""
 

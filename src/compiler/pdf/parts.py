@@ -359,7 +359,7 @@ class PartRenderer:
     def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
         ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page)."""
-        from compiler.pdf.merge import Piece, merge
+        from compiler.pdf.merge import Piece, merge, page_count
 
         parts = plan(self.book)
         groups = list(parts.groups)
@@ -388,13 +388,13 @@ class PartRenderer:
              [[hashlib.sha256(p.pdf).hexdigest(), sorted(p.stand_ins), p.blank_after] for p in pieces]]).encode()
         ).hexdigest()
         hit = cache.load_layout(self.out, merged_key) if self.use_cache else None
-        if hit is not None:
+        if hit is not None and hit[1].get("pages") == offset == page_count(hit[0]):
             trace("merge-pdf", cached=True)
             data = hit[0]
         else:
             trace("merge-pdf")
             data = merge(pieces, first_body, self.creator)
-            cache.store_layout(self.out, merged_key, data, {})
+            cache.store_layout(self.out, merged_key, data, {"pages": offset})
         breaks = [PageBreak(labels[base + index], target, words)
                   for (result, _), base in zip(ordered, offsets) for index, target, words in result.starts]
         warnings = [w for result, _ in ordered for w in result.warnings]

@@ -12,11 +12,16 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
+
 from compiler import __version__, ids
+from compiler.errors import CompilerError, Diagnostic
+from compiler.ingest.text import shown
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
 
@@ -101,13 +106,37 @@ class Slice:
 WHOLE = Slice()
 
 
+def _template_place(exc: BaseException, folder: Path, template: str) -> tuple[str, int]:
+    """The template (relative to ``folder``) and line where a rendering error arose: the innermost
+    template frame of the traceback Jinja rewrote, else ``template`` itself."""
+    place = (template, 0)
+    tb = exc.__traceback__
+    while tb is not None:
+        name = Path(tb.tb_frame.f_code.co_filename)
+        if name.is_relative_to(folder):
+            place = (name.relative_to(folder).as_posix(), tb.tb_lineno)
+        tb = tb.tb_next
+    return place
+
+
+def _template_error(exc: jinja2.TemplateError, template: str, line: int) -> CompilerError:
+    what = "template not found" if isinstance(exc, jinja2.TemplateNotFound) else \
+        "unsafe template code refused" if isinstance(exc, SecurityError) else "template error"
+    return CompilerError(Diagnostic("E107", f"{what}: {shown(str(exc.message or exc))}",
+                                    f"templates/{template}", line,
+                                    hint="templates may only format the book model; fix the template"))
+
+
 class Renderer:
     """Renders the book's HTML from the templates in ``<style>/templates``."""
 
     def __init__(self, book: Book, weasyprint_version: str = "") -> None:
         self.book = book
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(book.output.style_dir / "templates"),
+        # Sandboxed: a template under styles/ may come from anyone; it can format the book but never
+        # reach Python's internals (``cycler.__init__.__globals__.os``), run commands or read files.
+        self.templates = (book.output.style_dir / "templates").resolve()
+        self.env = ImmutableSandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(self.templates),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=False, lstrip_blocks=False)
         self.env.filters.update(typo=typo, heading=heading, span=span, longdate=longdate, spell=spell)
@@ -117,7 +146,13 @@ class Renderer:
             section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
 
     def render(self, template: str, **context: Any) -> str:
-        return self.env.get_template(template).render(**context)
+        """Render one template; a broken or unsafe template is an input error (E107) at its line."""
+        try:
+            return self.env.get_template(template).render(**context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise _template_error(exc, exc.name or template, exc.lineno) from None
+        except jinja2.TemplateError as exc:  # not found, unsafe (SecurityError), undefined
+            raise _template_error(exc, *_template_place(exc, self.templates, template)) from None
 
     def print_html(self, part: Slice = WHOLE) -> str:
         """The book (or one slice of it) as one HTML document, for WeasyPrint."""
