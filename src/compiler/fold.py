@@ -18,12 +18,28 @@ to three spaces. :func:`occurrences` finds every match and says whether it
 is *bounded*: whole, or joined to the next letters at a change of case, digit
 or ``_`` (``NatashaIvanova``, ``natasha2012``), which redaction may replace.
 An unbounded match (``xnatashay``) is still a leak.
+
+Two more rules close what the skeleton leaves as a non-ASCII letter: a letter
+whose Unicode name says it is a Latin letter X (``LATIN SMALL LETTER A WITH
+STROKE``, ``NEGATIVE SQUARED LATIN CAPITAL LETTER N``, ``... TURNED/REVERSED/
+INSULAR X``, ``REGIONAL INDICATOR SYMBOL LETTER X``) folds as X; a character
+that folds to letters and punctuation (``⒩`` is ``(n)``, ``Ɓ`` is ``'b``)
+keeps the letters only.
+
+Text is read twice, as it looks and as it sounds. The *look* fold is the one
+above (Cyrillic ``Н`` looks like ``H``); the *sound* fold transliterates each
+Cyrillic and Greek letter (``Наташа`` is ``natasha``, BGN/PCGN for Russian),
+and ``š ž č`` (also with a separate combining caron) read ``sh zh ch``
+(``Nataša``). A Cyrillic or Greek letter with no Latin look-alike reads as it
+sounds in the look fold too, so a word mixing both readings still matches.
+A term matches where it matches in either fold (:class:`Finder`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,6 +48,21 @@ import icu
 _SPOOF = icu.SpoofChecker()
 _IGNORABLE = icu.UProperty.DEFAULT_IGNORABLE_CODE_POINT
 _SMALL_CAPITAL = re.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])$")
+_CARON = "\u030c"
+#: A Latin letter by its name (the letter, one or two: ``LATIN SMALL LETTER TURNED OE``).
+_NAMED = re.compile(r"(?:[A-Z -]+ )?(?:LATIN (?:CAPITAL |SMALL |SUBSCRIPT SMALL |EPIGRAPHIC )?LETTER|"
+                    r"MODIFIER LETTER (?=CAPITAL|SMALL)|REGIONAL INDICATOR SYMBOL LETTER) (?:(?!WITH )[A-Z-]{3,} )*"
+                    r"(?P<letter>[A-Z]{1,2}|ALPHA|DELTA|UPSILON|OMEGA|CHI|ENG|ETH|ESH|EZH)(?: .*)?$")
+#: Latin letters named by a word, as they look and (``ʃ``, ``ʒ``) as they sound.
+_WORDS = {"ALPHA": "a", "DELTA": "d", "UPSILON": "u", "OMEGA": "w", "CHI": "x", "ENG": "n", "ETH": "d", "ESH": "s",
+          "EZH": "z"}
+_SOUNDS = {"ESH": "sh", "EZH": "zh"}
+_LETTERS = re.compile(r"[a-z]")
+_WORD = re.compile(r"[a-z0-9]*")
+_RUSSIAN = icu.Transliterator.createInstance("Russian-Latin/BGN; Latin-ASCII")
+_ANY = icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+#: Russian letters that BGN/PCGN spells by their context ("ye" at the start of a word).
+_OVERRIDE = {"\u0435": "e", "\u0451": "e"}
 _DASHES = "\u2212\u2e3a\u2e3b\u301c\u3030"  # dashes outside category Pd (which all fold to "-" too)
 #: Between two letters of a term: a dash, and the line break or space after it (hyphenation).
 _JOIN = r"(?:-\s*)?"
@@ -60,9 +91,8 @@ def _step(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", skeleton.casefold()) if not _drop(c))
 
 
-def fold_char(char: str) -> str:
-    """What one character folds to: "", one or several characters."""
-    folded = char
+def _iterate(text: str) -> str:
+    folded = text
     for _ in range(4):
         again = "".join(_step(c) for c in folded)
         if again == folded:
@@ -71,41 +101,123 @@ def fold_char(char: str) -> str:
     return folded
 
 
+def _named(char: str, sound: bool = False) -> str | None:
+    """The Latin letter(s) a character's name says it is (``LATIN SMALL LETTER A WITH STROKE``: "a",
+    ``NEGATIVE SQUARED LATIN CAPITAL LETTER N``: "N"), or None."""
+    name = unicodedata.name(char, "")
+    found = _NAMED.match(name)
+    if not found:
+        return None
+    letter = found["letter"]
+    if sound and letter in _SOUNDS:
+        return _SOUNDS[letter]
+    letter = _WORDS.get(letter, letter)
+    return letter.lower() if "SMALL" in name.split() and "CAPITAL" not in name.split() else letter
+
+
+def _latin_char(char: str) -> str:
+    """What one character folds to as it looks, its script aside: "", one or several characters."""
+    folded = _iterate(char)
+    if not folded.isascii():
+        named = _named(char)
+        if named is None:  # the name of what it folded to, one character at a time
+            named = "".join(_named(c) or c for c in folded)
+        folded = _iterate(named) if named.isascii() else named
+    if folded.isascii() and _LETTERS.search(folded) and not _WORD.fullmatch(folded) and not char.isascii():
+        folded = re.sub(r"[^a-z0-9]+", "", folded)  # "(n)": the letter without its brackets
+    return folded
+
+
+def _script(char: str) -> str:
+    return str(icu.Script.getScript(ord(char)).getShortName())
+
+
+def sound_char(char: str) -> str:
+    """What one character folds to as it sounds: Cyrillic and Greek letters transliterated, ``š ž č``
+    (and a combining caron) as ``sh zh ch``; anything else as in :func:`fold_char`."""
+    if char == _CARON:
+        return "h"
+    decomposed = unicodedata.normalize("NFD", char)
+    if decomposed[:1] in "sczSCZ" and _CARON in decomposed[1:]:
+        return _latin_char(decomposed[0]) + "h"
+    script = _script(char)
+    if script not in ("Cyrl", "Grek"):
+        named = _named(char, sound=True)
+        return named if named is not None and named in _SOUNDS.values() else _sounded(_latin_char(char))
+    latin = _OVERRIDE.get(char.lower())
+    for transliterator in ((_RUSSIAN,) if script == "Cyrl" else ()) + (_ANY,):
+        if latin is None or not latin.isascii():
+            latin = transliterator.transliterate(char)
+    if latin and latin.isascii():
+        return "".join(_latin_char(c) for c in latin)
+    folded = _latin_char(char)
+    return folded if folded == char else _sounded(folded)  # (Ѱ looks like ψ, which sounds ps)
+
+
 class _Table(dict[int, str]):
     """``str.translate`` table, filled on first use of each character."""
 
+    def __init__(self, one: Callable[[str], str]) -> None:
+        super().__init__()
+        self.one = one
+
     def __missing__(self, code: int) -> str:
-        value = self[code] = fold_char(chr(code))
+        value = self[code] = self.one(chr(code))
         return value
 
 
-_TABLE = _Table()
+def _sounded(folded: str) -> str:
+    """``folded`` with each Cyrillic or Greek letter that has no Latin look-alike read as it sounds."""
+    if folded.isascii():
+        return folded
+    sounds = [sound_char(c) if _script(c) in ("Cyrl", "Grek") else c for c in folded]
+    return "".join(s if s.isascii() else c for c, s in zip(folded, sounds))
 
 
-def fold(text: str) -> str:
-    """``text`` folded (see the module docstring)."""
-    return text.translate(_TABLE)
+def fold_char(char: str) -> str:
+    """What one character folds to as it looks: "", one or several characters."""
+    if _script(char) in ("Cyrl", "Grek"):
+        folded = _latin_char(char)
+        sound = sound_char(char)
+        return sound if not folded.isascii() and sound.isascii() else _sounded(folded)
+    return _sounded(_latin_char(char))
 
 
-def fold_mapped(text: str) -> tuple[str, list[int]]:
+_LOOK = _Table(fold_char)
+_SOUND = _Table(sound_char)
+
+
+def fold(text: str, sound: bool = False) -> str:
+    """``text`` folded as it looks (or as it sounds; see the module docstring)."""
+    return text.translate(_SOUND if sound else _LOOK)
+
+
+def folds(text: str) -> list[str]:
+    """The distinct folds of ``text``: as it looks, then as it sounds if that differs."""
+    look, sound = fold(text), fold(text, True)
+    return [look] if sound == look else [look, sound]
+
+
+def fold_mapped(text: str, sound: bool = False) -> tuple[str, list[int]]:
     """``text`` folded, and for each folded character the index of the original one it came from."""
-    pieces = [_TABLE[ord(c)] for c in text]
+    table = _SOUND if sound else _LOOK
+    pieces = [table[ord(c)] for c in text]
     origins = [i for i, piece in enumerate(pieces) for _ in piece]
     return "".join(pieces), origins
 
 
-def _letter(char: str) -> str:
+def _letter(char: str, sound: bool) -> str:
     """A term's letter as a pattern in folded text: what it folds to in either case."""
-    forms = sorted({f for f in (fold(char), fold(char.lower()), fold(char.upper())) if f},
+    forms = sorted({f for f in (fold(char, sound), fold(char.lower(), sound), fold(char.upper(), sound)) if f},
                    key=lambda f: (-len(f), f))
     return re.escape(forms[0]) if len(forms) == 1 else "(?:" + "|".join(re.escape(f) for f in forms) + ")"
 
 
 @lru_cache(maxsize=256)
-def patterns(term: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def patterns(term: str, sound: bool = False) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """The term's patterns in folded text: joined (letters, dashes between them, a run of spaces,
     ``_`` or dashes between its words), letter-spaced and scattered; all take a trailing plural "s"."""
-    words = [[_letter(c) for c in word if fold(c)] for word in term.split()]
+    words = [[_letter(c, sound) for c in word if fold(c, sound)] for word in term.split()]
     letters = [letter for word in words for letter in word]
     joined = r"[\s_-]+".join(_JOIN.join(word) for word in words if word)
 
@@ -137,17 +249,16 @@ class Occurrence:
     bounded: bool
 
 
-class Finder:
-    """Matches of terms in one text, folded once."""
+class _Reading:
+    """One fold of a text, with the index map back to the original."""
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.folded = fold(text)
+    def __init__(self, text: str, folded: str, sound: bool) -> None:
+        self.text, self.folded, self.sound = text, folded, sound
         self._origins: list[int] | None = None
 
     def origins(self) -> list[int]:
         if self._origins is None:
-            folded, self._origins = fold_mapped(self.text)
+            folded, self._origins = fold_mapped(self.text, self.sound)
             assert folded == self.folded
         return self._origins
 
@@ -162,7 +273,7 @@ class Finder:
         neighbour = _kind(self.text[origins[outside]])
         return not neighbour or neighbour != _kind(self.text[origins[inside]])
 
-    def _occurrence(self, start: int, end: int, s_start: int) -> Occurrence:
+    def occurrence(self, start: int, end: int, s_start: int) -> Occurrence:
         origins = self.origins()
         bounded = self._side(start, start - 1) and self._side(end - 1, end)
         if not bounded and s_start < end:  # "Natashas" glued: try the match without its "s"
@@ -174,17 +285,35 @@ class Finder:
         plural = origins[s_start] if s_start < end else last
         return Occurrence(first, last, plural, bounded)
 
+
+class Finder:
+    """Matches of terms in one text, folded once as it looks and once as it sounds."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold(text)
+        sound = fold(text, True)
+        self.readings = [_Reading(text, self.folded, False)]
+        if sound != self.folded:
+            self.readings.append(_Reading(text, sound, True))
+
     def find(self, term: str, scan: bool = False) -> list[Occurrence]:
-        """Every match of ``term``: joined ones, and bounded letter-spaced ones (with ``scan``, bounded
-        scattered ones instead, a wider net: what redaction leaves of them stops the build)."""
-        joined, spaced, scattered = patterns(term)
-        found = [self._occurrence(m.start(), m.end(), m.start("s")) for m in joined.finditer(self.folded)]
-        taken = {(o.start, o.end) for o in found}
-        for m in (scattered if scan else spaced).finditer(self.folded):
-            o = self._occurrence(m.start(), m.end(), m.start("s"))
-            if o.bounded and (o.start, o.end) not in taken:
-                found.append(o)
-        return sorted(found, key=lambda o: (o.start, -o.end))
+        """Every match of ``term`` in either fold of the text (the term folded either way too): joined
+        ones, and bounded letter-spaced ones (with ``scan``, bounded scattered ones instead, a wider
+        net: what redaction leaves of them stops the build)."""
+        found: dict[tuple[int, int], Occurrence] = {}
+        term_folds = [False] if fold(term, True) == fold(term) else [False, True]
+        for reading in self.readings:
+            for sound in term_folds:
+                joined, spaced, scattered = patterns(term, sound)
+                matches = [(m, True) for m in joined.finditer(reading.folded)]
+                matches += [(m, False) for m in (scattered if scan else spaced).finditer(reading.folded)]
+                for m, whole in matches:
+                    o = reading.occurrence(m.start(), m.end(), m.start("s"))
+                    old = found.get((o.start, o.end))
+                    if (whole or o.bounded) and (old is None or (o.bounded and not old.bounded)):
+                        found[o.start, o.end] = o
+        return sorted(found.values(), key=lambda o: (o.start, -o.end))
 
 
 def occurrences(text: str, term: str, scan: bool = False) -> list[Occurrence]:

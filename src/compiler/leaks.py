@@ -6,11 +6,13 @@ structure tree's Alt and ActualText, and every decompressed object; the EPUB
 in every member's name, the raw text of each XML member (entities decoded),
 its text content with the markup removed (inline elements joined without a
 space, so ``Nat<em>a</em>sha`` reads as one word), and every attribute value
-and URL (percent-decoded); JSON in its raw text and every string in it.
+and URL (decoded); JSON in its raw text and every string in it.
 
-Text is compared in the fold of :mod:`compiler.fold`, the one redaction uses
-(case, marks, invisible characters, look-alikes, hyphenation, letter
-spacing). Unlike redaction, the scan also counts a term inside a word
+Text is compared in the folds of :mod:`compiler.fold`, the ones redaction uses
+(case, marks, invisible characters, look-alikes, Latin letters by name,
+Cyrillic and Greek transliterated, hyphenation, letter spacing). Any text
+holding ``%XX`` or an HTML entity is searched decoded too (repeatedly): a name
+found only there (``N%61tasha`` typed in a post) stops the build as well. Unlike redaction, the scan also counts a term inside a word
 (``xnatashay``): anything redaction could not replace stops the build.
 """
 
@@ -31,7 +33,7 @@ import pypdfium2
 from lxml import etree
 
 from compiler.errors import CompilerError, Diagnostic, Exit
-from compiler.fold import Finder, fold
+from compiler.fold import Finder, folds
 from compiler.model import Book, Redaction
 
 #: XHTML elements that do not end a word: their text joins the text around them.
@@ -50,8 +52,7 @@ class Leak:
 
 
 def _raw_forms(term: str) -> list[bytes]:
-    words = fold(term).split()
-    variants = {sep.join(words) for sep in (" ", "-", "_", "")}
+    variants = {sep.join(folded.split()) for folded in folds(term) for sep in (" ", "-", "_", "")}
     return [v.encode(encoding) for v in sorted(variants) for encoding in ("utf-8", "utf-16-be")]
 
 
@@ -62,21 +63,28 @@ def find_bytes(data: bytes, redactions: tuple[Redaction, ...]) -> list[str]:
 
 
 def find(text: str | bytes, redactions: tuple[Redaction, ...]) -> list[str]:
-    """The redacted terms found in ``text``, anywhere (inside a word too)."""
+    """The redacted terms found in ``text``, anywhere (inside a word too), as it stands and with its
+    percent-encoding and HTML entities undone (``N%61tasha`` typed in a post)."""
     if isinstance(text, bytes):
         return find_bytes(text, redactions)
-    finder = Finder(text)
-    return [r.term for r in redactions if finder.find(r.term, scan=True)]
+    finders = [Finder(text)]
+    decoded = decode(text) if _ENCODED.search(text) else text
+    if decoded != text:
+        finders.append(Finder(decoded))
+    return [r.term for r in redactions if any(finder.find(r.term, scan=True) for finder in finders)]
 
 
-def decode_url(url: str) -> str:
-    """A URL with its percent-encoding undone (repeatedly: ``%254E`` is ``N`` too)."""
-    for _ in range(3):
-        decoded = unquote(url)
-        if decoded == url:
-            break
-        url = decoded
-    return url
+_ENCODED = re.compile(r"%[0-9A-Fa-f]{2}|&#?[0-9A-Za-z]+;?")
+
+
+def decode(text: str) -> str:
+    """``text`` with percent-encoding and HTML entities undone, repeatedly until nothing changes
+    (``%254E``, ``&amp;#78;`` and ``%26%2378%3B`` are all ``N``). Each round shortens the text."""
+    while True:
+        decoded = html.unescape(unquote(text))
+        if decoded == text:
+            return text
+        text = decoded
 
 
 def _pdf_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
@@ -123,9 +131,9 @@ def _object_texts(obj: object, number: int) -> Iterator[tuple[str, str | bytes]]
                 value = obj[key]
                 if isinstance(value, pikepdf.Dictionary) and "/URI" in value:
                     value = value.URI
-                yield f"object {number} {key}", decode_url(str(value))
+                yield f"object {number} {key}", decode(str(value))
         if "/A" in obj and isinstance(obj.A, pikepdf.Dictionary) and "/URI" in obj.A:
-            yield f"object {number} link URI", decode_url(str(obj.A.URI))
+            yield f"object {number} link URI", decode(str(obj.A.URI))
     elif isinstance(obj, pikepdf.String):
         yield f"object {number} (string)", str(obj)
 
@@ -150,7 +158,7 @@ def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
         space = "" if etree.QName(node).localname in _INLINE else " "
         if event == "start":
             parts.append(space + (node.text or ""))
-            values += [f"{v} {decode_url(v)}" for v in node.attrib.values()]
+            values += [f"{v} {decode(v)}" for v in node.attrib.values()]
         else:
             parts.append(space + (node.tail or ""))
     yield f"text of {member}", "".join(parts)
@@ -160,7 +168,7 @@ def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
 def _epub_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as epub:
         for info in epub.infolist():
-            yield f"member name {info.filename}", f"{info.filename} {decode_url(info.filename)}"
+            yield f"member name {info.filename}", f"{info.filename} {decode(info.filename)}"
             content = epub.read(info)
             if info.filename.endswith(_XML):
                 yield f"member {info.filename}", html.unescape(content.decode("utf-8", "replace"))

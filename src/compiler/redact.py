@@ -8,30 +8,83 @@ forms and look-alike letters from other scripts (``Natasha's``, ``NATÁSHA``,
 ``N\u0430t\u0430sh\u0430``, ``Nata-sha``, ``N a t a s h a``), and names
 joined to other words at a change of case or a digit (``NatashaIvanova``,
 ``natasha2012``). The replacement goes into the original text, at the
-original characters the match folded from. A match inside a word
-(``xnatashay``) is left for the leak scan, which refuses the build.
+original characters the match folded from. Text holding ``%XX`` is searched
+percent-decoded too (``example.org/N%61tasha``), and a match there replaces
+the encoded characters it came from. A match inside a word (``xnatashay``)
+is left for the leak scan, which refuses the build.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any
 
 from compiler.dedup import make_slug
-from compiler.fold import Finder
+from compiler.fold import Finder, Occurrence
 from compiler.model import Book, Chapter, Post, Redaction
 
 
-def _redact_one(text: str, redaction: Redaction) -> str:
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+
+
+def _unquoted(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with one level of percent-encoding undone, and for each character the span of
+    ``text`` it was decoded from (a UTF-8 sequence: all its ``%XX``)."""
+    chars: list[str] = []
+    spans: list[tuple[int, int]] = []
+    done = 0
+    for m in _PERCENT.finditer(text):
+        chars += text[done:m.start()]
+        spans += [(i, i + 1) for i in range(done, m.start())]
+        decoder, start = codecs.getincrementaldecoder("utf-8")("replace"), m.start()
+        for k in range(m.start(), m.end() + 3, 3):
+            out = decoder.decode(bytes([int(text[k + 1:k + 3], 16)])) if k < m.end() else decoder.decode(b"", True)
+            chars += out
+            spans += [(start, min(k + 3, m.end()))] * len(out)
+            start = k + 3 if out else start
+        done = m.end()
+    return "".join(chars) + text[done:], spans + [(i, i + 1) for i in range(done, len(text))]
+
+
+def percent_decoded(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with its percent-encoding undone until nothing changes (``%2561`` is ``a``), and for
+    each character the span of ``text`` it came from."""
+    spans = [(i, i + 1) for i in range(len(text))]
+    while _PERCENT.search(text):
+        decoded, inner = _unquoted(text)
+        if decoded == text:
+            break
+        text, spans = decoded, [(spans[a][0], spans[b - 1][1]) for a, b in inner]
+    return text, spans
+
+
+def _replace(text: str, found: list[Occurrence], replacement: str,
+             spans: list[tuple[int, int]] | None = None) -> str:
+    """``text`` with each bounded occurrence replaced (``spans``: where in ``text`` each character of
+    the text the occurrences were found in came from)."""
     pieces: list[str] = []
     done = 0
-    for o in Finder(text).find(redaction.term):
-        if o.bounded and o.start >= done:
-            pieces += [text[done:o.start], redaction.replacement, text[o.plural:o.end]]
-            done = o.end
+    for o in found:
+        start, end, plural = o.start, o.end, o.plural
+        if spans is not None:
+            start, end = spans[o.start][0], spans[o.end - 1][1]
+            plural = spans[o.plural][0] if o.plural < o.end else end
+        if o.bounded and start >= done:
+            pieces += [text[done:start], replacement, text[plural:end]]
+            done = end
     return "".join(pieces) + text[done:] if pieces else text
+
+
+def _redact_one(text: str, redaction: Redaction) -> str:
+    text = _replace(text, Finder(text).find(redaction.term), redaction.replacement)
+    if _PERCENT.search(text):  # a URL typed in a post: N%61tasha, %4E%41%54%41%53%48%41
+        decoded, spans = percent_decoded(text)
+        if decoded != text:
+            text = _replace(text, Finder(decoded).find(redaction.term), redaction.replacement, spans)
+    return text
 
 
 def redact_text(text: str, redactions: tuple[Redaction, ...]) -> str:
