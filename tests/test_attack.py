@@ -8,6 +8,7 @@ records a redacted name; cache entries forged with matching hashes cannot make a
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import shutil
 from pathlib import Path
@@ -41,6 +42,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ('{% include "../../../../../etc/passwd" %}', "template not found"),
     ("{% if %}", "template error"),
     ("{{ no_such_thing.x }}", "template error"),
+    # round 2: paths, modules, runaway templates
+    ('{{ book.output.style_dir.joinpath("/etc/hostname").read_text() }}', "unsafe template code refused"),
+    ('{{ book.root.joinpath("x").write_text("y") }}', "unsafe template code refused"),
+    ('{{ ids.Path("/etc/hostname").read_text() }}', "template error"),
+    ("{{ ids.re.compile('x') }}", "unsafe template code refused"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "template error: OverflowError"),
+    ("{% macro r(n) %}{{ r(n+1) }}{% endmacro %}{{ r(0) }}", "template error: RecursionError"),
 ])
 def test_a_template_can_format_the_book_and_nothing_else(project: Path, capsys: pytest.CaptureFixture[str],
                                                          code: str, message: str) -> None:
@@ -49,6 +57,7 @@ def test_a_template_can_format_the_book_and_nothing_else(project: Path, capsys: 
     status, lines = _main(capsys, "book.yaml", "--format", "epub")
     assert status == Exit.INPUT, lines
     assert len(lines) == 1 and lines[0].startswith("templates/parts/halftitle.html:3: E107 " + message), lines
+    assert not (project / "x").exists()
     assert [p for p in (project / "out").rglob("*") if p.is_file()] == []
 
 
@@ -58,6 +67,10 @@ def test_a_template_can_format_the_book_and_nothing_else(project: Path, capsys: 
     ("[c](../../../etc/passwd)", "E257"),
     ("![d](/etc/passwd)", "E257"),
     ("[t](tel:+15550100)", "E257"),
+    ("[f](file:///etc/passwd)", "E257"),
+    ("[j](javascript:alert(1))", "E257"),
+    ("<javascript:alert(1)>", "E257"),
+    ("[w](http:evil)", "E257"),
     ("*" * 1000 + "x" + "*" * 1000, "E258"),
     ("> " * 60 + "deep", "E258"),
     ("- " * 60 + "deep", "E258"),
@@ -85,7 +98,8 @@ def test_links_inside_the_book_and_on_the_web_are_kept(project: Path, capsys: py
 # -- the command line -----------------------------------------------------------------------------
 @pytest.mark.parametrize("args", [["--jobs", "-3"], ["--format", "docx"], ["--page-size", "A5"],
                                   ["--timeout", "-5"], ["--timeout", "nan"], ["--memory-limit", "x"],
-                                  ["--no-such-option"]])
+                                  ["--no-such-option"], ["--memory-limit", "99999999999999999999"],
+                                  ["--timeout", "1e308"], ["--jobs", "99999"]])
 def test_command_line_mistakes_are_one_line(project: Path, capsys: pytest.CaptureFixture[str],
                                             args: list[str]) -> None:
     with pytest.raises(SystemExit) as stopped:
@@ -146,3 +160,46 @@ def test_a_forged_cache_entry_never_makes_a_wrong_book(cached: tuple[Path, bytes
     status, lines = _main(capsys, "book.yaml", "--format", "pdf")
     assert status == Exit.OK, lines
     assert (project / "out" / PDF).read_bytes() == clean
+
+
+def test_a_template_that_writes_broken_xhtml_is_e107(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    template = project / "styles" / "templates" / "parts" / "copyright.html"
+    template.write_text(template.read_text().replace("</section>", "<p>N&shy;atasha</p></section>"))
+    status, lines = _main(capsys, "book.yaml", "--format", "epub")
+    assert status == Exit.INPUT and len(lines) == 1 and " E107 " in lines[0], lines
+
+
+@pytest.mark.parametrize("where, code", [
+    ("epub.css", 'body::after { content: "\\4E atasha"; }'),
+    ("epub.css", 'body::after { content: "N" "ata" "sha"; }'),
+    ("templates/parts/copyright.html", "<p><ruby>N<rt>x</rt>atasha</ruby></p>"),
+])
+def test_a_name_spelled_by_styles_is_refused(project: Path, capsys: pytest.CaptureFixture[str],
+                                             where: str, code: str) -> None:
+    path = project / "styles" / where
+    text = path.read_text()
+    path.write_text(text.replace("</section>", code + "</section>") if where.endswith(".html") else text + code)
+    status, lines = _main(capsys, "book.yaml", "--format", "epub")
+    assert status == Exit.LEAK, lines
+    for found in (project / "out").rglob("*"):
+        if found.is_file():
+            assert b"atasha" not in found.read_bytes(), found
+
+
+def test_an_output_folder_named_after_the_person_is_refused(project: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = project / "book.yaml"
+    manifest.write_text(manifest.read_text().replace("  dir: out\n", "  dir: out-natasha\n"))
+    assert "out-natasha" in manifest.read_text()
+    status, lines = _main(capsys, "book.yaml", "--format", "epub")
+    assert status == Exit.INPUT and " E216 " in lines[-1], lines
+    assert not (project / "out-natasha").exists()
+
+
+@pytest.mark.parametrize("manifest", ["/dev/zero", "fifo.yaml"])
+def test_a_manifest_that_never_ends_is_refused(project: Path, capsys: pytest.CaptureFixture[str],
+                                               manifest: str) -> None:
+    if manifest == "fifo.yaml":
+        os.mkfifo(project / manifest)
+    status, lines = _main(capsys, manifest)
+    assert status == Exit.INPUT and len(lines) == 1 and " E200 " in lines[0], lines

@@ -216,6 +216,19 @@ def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
     return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
 
 
+def _check_out_name(book: Book) -> None:
+    """An output folder named after a redacted person (``out-natasha``) would carry the name on
+    every path under it: refused (E216) before anything is written."""
+    if not book.redactions:
+        return
+    from compiler.leaks import find
+
+    relative = book.output.directory.resolve().relative_to(book.root.resolve()).as_posix()
+    if find(relative, book.redactions):
+        raise CompilerError(Diagnostic("E216", "the output folder's name holds a redacted term", "book.yaml",
+                                       hint="name the output folder otherwise, e.g. out"), Exit.INPUT)
+
+
 def _check_out_option(book: Book, read: set[Path]) -> None:
     """``--out`` as the manifest's ``output.dir`` is checked (E248): never the project folder, the
     style folder or a folder that holds an input."""
@@ -244,6 +257,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                                        str(book.output.directory)), Exit.INPUT)
     if options.out:
         _check_out_option(book, read)
+    _check_out_name(book)
     files.check_writable(book.output.directory)  # before rendering: E410 now, not after minutes
     _load_libraries(book, options)
     guard = _holds_term(book)

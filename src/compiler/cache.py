@@ -221,8 +221,11 @@ def output_folder(manifest: Path) -> Path | None:
     the manifest (for the no-op check); None if the manifest cannot be read."""
     import yaml
 
+    from compiler.files import MAX_MANIFEST_BYTES, read_bytes
+
     try:
-        data = yaml.load(manifest.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        text = read_bytes(manifest, MAX_MANIFEST_BYTES).decode("utf-8")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except Exception:  # noqa: BLE001 - any manifest YAML cannot read (a bad date, a huge number...): the
         return None  # validation that follows reports it at its line
     output = data.get("output") if isinstance(data, dict) else None

@@ -23,20 +23,20 @@ from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 COMMANDS = ("build", "check", "posts")
 
 
-def _number(kind: type[int] | type[float], what: str) -> Callable[[str], int | float]:
-    """An argument type: a number of ``kind``, 0 or more (``what`` names it in the error)."""
+def _number(kind: type[int] | type[float], what: str, most: int) -> Callable[[str], int | float]:
+    """An argument type: a number of ``kind`` from 0 to ``most`` (``what`` names it in the error)."""
     def parse(text: str) -> int | float:
         try:
             value = kind(text)
-        except ValueError:
+        except (ValueError, OverflowError):
             value = -1
-        if not 0 <= value < float("inf"):
-            raise argparse.ArgumentTypeError(f"expected {what} (0 or more), got {shown(text)!r}")
+        if not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(f"expected {what} from 0 to {most:,}, got {shown(text)!r}")
         return value
     return parse
 
 
-_count = _number(int, "a number of processes")
+_count = _number(int, "a number of processes", 1024)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
-    build.add_argument("--timeout", type=_number(float, "seconds"), default=600, metavar="SECONDS",
+    build.add_argument("--timeout", type=_number(float, "seconds", 7 * 24 * 3600), default=600, metavar="SECONDS",
                        help="stop rendering after this long (default 600; 0: no limit)")
-    build.add_argument("--memory-limit", type=_number(int, "megabytes"), default=4096, metavar="MB",
+    build.add_argument("--memory-limit", type=_number(int, "megabytes", 1 << 24), default=4096, metavar="MB",
                        help="stop rendering beyond this much memory (default 4096; 0: no limit)")
     build.add_argument("--jobs", type=_count, default=0, metavar="N",
                        help="worker processes laying out the PDF's parts (default: one per core)")

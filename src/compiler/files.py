@@ -11,6 +11,7 @@ import contextlib
 import errno
 import glob as _glob
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,9 @@ from compiler.errors import CompilerError, Diagnostic, Exit, display_path
 
 #: Largest input file read; a bigger one is refused before it is read.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+#: Largest manifest read: a book.yaml is a few kilobytes.
+MAX_MANIFEST_BYTES = 256 * 1024
 
 #: Encodings tried for archive pages, in order. UTF-8 (with or without BOM)
 #: first; Windows-1252 is what WordPress exports made on Windows use.
@@ -47,13 +51,21 @@ def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     """Read a whole input file, refusing one larger than ``limit``."""
     for paths in _RECORDERS:
         paths.add(path.resolve())
+    not_a_file = CompilerError(Diagnostic("E108", "not a regular file", display_path(path),
+                                          hint="name a file saved on disk"))
     try:
-        size = path.stat().st_size
-        if size > limit:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a device (/dev/zero), a pipe: no end, or a wait
+            raise not_a_file
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):  # swapped since
+                raise not_a_file
+            data = handle.read(limit + 1)  # the size on disk may change while it is read
+        if max(info.st_size, len(data)) > limit:
             raise CompilerError(Diagnostic(
-                "E101", f"file is {size:,} bytes, over the {limit:,}-byte limit",
-                display_path(path), hint="split the page or remove it from sources"))
-        return path.read_bytes()
+                "E101", f"file is over the {limit:,}-byte limit", display_path(path),
+                hint="split the page or remove it from sources"))
+        return data
     except OSError as exc:
         raise CompilerError(Diagnostic(
             "E102", f"cannot read file: {exc.strerror}", display_path(path),

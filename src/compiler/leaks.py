@@ -138,6 +138,11 @@ def _object_texts(obj: object, number: int) -> Iterator[tuple[str, str | bytes]]
         yield f"object {number} (string)", str(obj)
 
 
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)", re.S)
+_CSS_JOINED = re.compile(r"""["']\s*["']""")
+_RUBY_NOTES = re.compile(r"<(r[tp])\b[^>]*>.*?</\1\s*>", re.S | re.I)
+
+
 def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
     """An XML member's text content (inline elements, comments and processing instructions joined
     without a space, as a reader sees the text around them), attribute values and URLs
@@ -163,6 +168,21 @@ def _markup_texts(member: str, content: bytes) -> Iterator[tuple[str, str]]:
             parts.append(space + (node.tail or ""))
     yield f"text of {member}", "".join(parts)
     yield f"attributes of {member}", "\n".join(values)
+    if b"<ruby" in content:  # the base text a reader sees, without its annotations
+        shown = _RUBY_NOTES.sub("", content.decode("utf-8", "replace"))
+        yield f"ruby base text of {member}", html.unescape(_TAG.sub("", shown))
+
+
+def css_strings(text: str) -> str:
+    """A stylesheet as the text it can put on the page: escapes decoded (``\\4E `` is N) and
+    adjacent string literals joined (``content: "N" "ata" "sha"``)."""
+    def unescape(match: re.Match[str]) -> str:
+        if match[1]:
+            code = int(match[1], 16)
+            return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else ""
+        return match[2]
+
+    return _CSS_JOINED.sub("", _CSS_ESCAPE.sub(unescape, text))
 
 
 def _epub_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
@@ -173,7 +193,11 @@ def _epub_texts(data: bytes) -> Iterator[tuple[str, str | bytes]]:
             if info.filename.endswith(_XML):
                 yield f"member {info.filename}", html.unescape(content.decode("utf-8", "replace"))
                 yield from _markup_texts(info.filename, content)
-            elif info.filename.endswith((".css", ".txt", ".json")):
+            elif info.filename.endswith(".css"):
+                text = content.decode("utf-8", "replace")
+                yield f"member {info.filename}", text
+                yield f"member {info.filename} (as a reader sees its strings)", css_strings(text)
+            elif info.filename.endswith((".txt", ".json")):
                 yield f"member {info.filename}", content.decode("utf-8", "replace")
             else:
                 yield f"member {info.filename}", content

@@ -77,7 +77,7 @@ def _render_all(renderer: Renderer, docs: list[Document], where: dict[str, str],
 
     first_chapter = next((d.name for d in docs if d.part == "chapter"), contents)
     return {d.name: pagelist.parse(renderer.epub_document(
-        d.part, href, d.title, d.body_type, pages=pages, landmarks_start=first_chapter, **d.context))
+        d.part, href, d.title, d.body_type, pages=pages, landmarks_start=first_chapter, **d.context), d.name)
         for d in docs if only in (None, d.name)}
 
 

@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from compiler import ids
+from compiler.errors import CompilerError, Diagnostic
+from compiler.ingest.text import shown
 from compiler.model import PageBreak
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -22,9 +24,16 @@ EPUB = "http://www.idpf.org/2007/ops"
 _WORD = re.compile(r"\S+")
 
 
-def parse(xhtml: str) -> etree._ElementTree:
+def parse(xhtml: str, name: str = "") -> etree._ElementTree:
+    """A content document the templates made, parsed; XHTML that does not parse (a template that
+    writes ``&shy;`` or an unclosed tag) is an input error naming the document (E107)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
-    return etree.ElementTree(etree.fromstring(xhtml.encode(), parser))
+    try:
+        return etree.ElementTree(etree.fromstring(xhtml.encode(), parser))
+    except etree.XMLSyntaxError as exc:
+        raise CompilerError(Diagnostic("E107", f"the templates made XHTML that does not parse: {shown(exc.msg)}",
+                                       f"EPUB document {name}", exc.lineno or 0,
+                                       hint="write well-formed XHTML in the templates (&#173;, not &shy;)")) from None
 
 
 def serialize(tree: etree._ElementTree) -> str:

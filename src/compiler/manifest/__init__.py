@@ -36,8 +36,7 @@ class Validated:
     warnings: tuple[Diagnostic, ...]
 
 
-#: Largest manifest read: a book.yaml is a few kilobytes.
-MAX_MANIFEST_BYTES = 256 * 1024
+MAX_MANIFEST_BYTES = files.MAX_MANIFEST_BYTES
 
 
 def _read(path: Path, name: str) -> str:

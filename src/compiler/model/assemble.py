@@ -33,8 +33,14 @@ from compiler.model.types import (
 # Raw HTML in Markdown shows as text; images are off (nothing is fetched for editorial text).
 # Nesting past markdown-it's limit is dropped silently: parse deeper than any book may go, and refuse
 # (E258) what goes past MAX_NESTING, so that no word is ever lost.
-_MD = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": True,
-                                "maxNesting": 100}).enable(
+class _Markdown(MarkdownIt):
+    def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's name
+        """Every link is a link token, judged by :func:`_link` (E257): none turns into text unsaid."""
+        return True
+
+
+_MD = _Markdown("commonmark", {"xhtmlOut": True, "html": False, "typographer": True,
+                               "maxNesting": 100}).enable(
     ["replacements", "smartquotes"]).disable("image")
 _H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
@@ -85,9 +91,11 @@ def _link(link: _Link, links: list[_Link] | None) -> None:
         if links is not None:
             links.append(link)
         return
-    if urlsplit(link.href).scheme.lower() not in _LINK_SCHEMES:
+    parts = urlsplit(link.href)
+    scheme = parts.scheme.lower()
+    if scheme not in _LINK_SCHEMES or (scheme != "mailto" and not parts.netloc):
         raise CompilerError(Diagnostic("E257", f"link to '{shown(link.href)}' leaves the book", link.file,
-                                       link.line, hint="link to http(s):, mailto: or #an-id-in-the-book"))
+                                       link.line, hint="link to http(s)://host/…, mailto: or #an-id-in-the-book"))
 
 
 def _check_links(book: Book, links: list[_Link]) -> None:
@@ -96,7 +104,7 @@ def _check_links(book: Book, links: list[_Link]) -> None:
     known |= {i for c in book.chapters for i in ids.chapter_ids(c.id, bool(c.intro_html))}
     known |= {i for p in book.posts for i in ids.post_ids(p)}
     problems = [Diagnostic("E257", f"link to '{shown(link.href)}': the book has no such id", link.file, link.line,
-                           hint="link to a post, chapter or section id")
+                           hint="link to a post id, chapter-<chapter id> or a section id")
                 for link in links if link.href[1:] not in known]
     if problems:
         raise CompilerError(problems)

@@ -359,7 +359,7 @@ class PartRenderer:
     def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
         ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page)."""
-        from compiler.pdf.merge import Piece, merge, page_count
+        from compiler.pdf.merge import MergeError, Piece, merge, page_count
 
         parts = plan(self.book)
         groups = list(parts.groups)
@@ -394,6 +394,8 @@ class PartRenderer:
         else:
             trace("merge-pdf")
             data = merge(pieces, first_body, self.creator)
+            if page_count(data) != offset:  # a part's PDF is not the one its facts describe
+                raise MergeError(f"the joined book has {page_count(data)} pages, its parts {offset}")
             cache.store_layout(self.out, merged_key, data, {"pages": offset})
         breaks = [PageBreak(labels[base + index], target, words)
                   for (result, _), base in zip(ordered, offsets) for index, target, words in result.starts]

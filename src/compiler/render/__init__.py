@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
@@ -106,6 +107,26 @@ class Slice:
 WHOLE = Slice()
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, and more: a template reads the book model and plain values only.
+    Nothing on a path (``book.root``, ``book.output.style_dir``: ``read_text``, ``write_text``,
+    ``unlink``…) and nothing a module holds but its own functions and constants can be reached."""
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if isinstance(obj, PurePath) or isinstance(value, (types.ModuleType, type)):
+            return False
+        if isinstance(obj, types.ModuleType) and callable(value) and \
+                getattr(value, "__module__", None) != obj.__name__:
+            return False  # a function the module imported (from os, pathlib, shutil…), not its own
+        return bool(super().is_safe_attribute(obj, attr, value))
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, PurePath) or isinstance(obj, type):
+            return False
+        return bool(super().is_safe_callable(obj))
+
+
 def _template_place(exc: BaseException, folder: Path, template: str) -> tuple[str, int]:
     """The template (relative to ``folder``) and line where a rendering error arose: the innermost
     template frame of the traceback Jinja rewrote, else ``template`` itself."""
@@ -135,7 +156,7 @@ class Renderer:
         # Sandboxed: a template under styles/ may come from anyone; it can format the book but never
         # reach Python's internals (``cycler.__init__.__globals__.os``), run commands or read files.
         self.templates = (book.output.style_dir / "templates").resolve()
-        self.env = ImmutableSandboxedEnvironment(
+        self.env = _Sandbox(
             loader=jinja2.FileSystemLoader(self.templates),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=False, lstrip_blocks=False)
@@ -153,6 +174,10 @@ class Renderer:
             raise _template_error(exc, exc.name or template, exc.lineno) from None
         except jinja2.TemplateError as exc:  # not found, unsafe (SecurityError), undefined
             raise _template_error(exc, *_template_place(exc, self.templates, template)) from None
+        except (RecursionError, OverflowError, ValueError, TypeError) as exc:  # a template that includes
+            # itself, loops over range(10**9), formats wrongly: the template's fault, not the program's
+            place = _template_place(exc, self.templates, template)
+            raise _template_error(jinja2.TemplateRuntimeError(f"{type(exc).__name__}: {exc}"), *place) from None
 
     def print_html(self, part: Slice = WHOLE) -> str:
         """The book (or one slice of it) as one HTML document, for WeasyPrint."""
