@@ -468,11 +468,17 @@ def test_non_images_are_refused(tmp_path: Path, content: bytes, code: str) -> No
     assert info.value.diagnostic.code == code and "photo.jpg" in str(info.value)
 
 
-def test_a_truncated_image_is_e133(tmp_path: Path) -> None:
+@pytest.mark.parametrize("weasyprint_loaded", [False, True])
+def test_a_truncated_image_is_e133(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weasyprint_loaded: bool) -> None:
+    from PIL import ImageFile
+
+    # importing WeasyPrint (in the same process) sets LOAD_TRUNCATED_IMAGES for everyone
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", weasyprint_loaded)
     path = tainted_jpeg(tmp_path / "t.jpg", im=picture((400, 300)))
     path.write_bytes(path.read_bytes()[:-2000])
     with pytest.raises(MediaError, match="E133"):
         prepare_for_epub(path)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is weasyprint_loaded
 
 
 def test_dpi() -> None:

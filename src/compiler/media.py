@@ -46,7 +46,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 from compiler.errors import Diagnostic, display_path
 
@@ -278,12 +278,16 @@ def _open(path: Path, max_pixels: int | None) -> Image.Image:
     if limit and im.width * im.height > limit:
         im.close()
         raise bomb
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # importing WeasyPrint sets it for the whole process
     try:
         im.seek(0)
         im.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # truncated or corrupt data
         im.close()
         raise MediaError("E133", f"damaged image: {exc}", file=name) from None
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     return im
 
 
