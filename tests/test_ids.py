@@ -16,7 +16,8 @@ from lxml import etree
 
 from conftest import copy_project
 from compiler import cli, ids
-from compiler.model import Block, Post
+from compiler.model import Post
+from compiler.model.nodes import Blockquote, Content, Paragraph, Text
 
 
 class FakeChecker:
@@ -39,8 +40,8 @@ class FakeChecker:
 
 
 def _post(post_id: str, blocks: int = 2) -> Post:
-    quote = Block("quote", children=(Block("p", "a"), Block("p", "b")))
-    return Post(post_id, post_id.title(), (Block("p", "x"), quote)[:blocks], (), None, 0, ())
+    quote = Blockquote((Paragraph((Text("a"),)), Paragraph((Text("b"),))))
+    return Post(post_id, post_id.title(), Content((Paragraph((Text("x"),)), quote)[:blocks]), (), None, 0, ())
 
 
 def _check(chapters: list[str], posts: list[str], front: tuple[str, ...] = ("epigraph", "foreword"),

@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 from slugify import slugify
 
 from compiler.model import DateSpan, Merge, Post, PostCopy, Seen
+from compiler.model.nodes import plain_text
 
 #: Minimum RapidFuzz ratio (0-100) between normalised texts for a near copy.
 NEAR = 92.0
@@ -135,7 +136,7 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
     memo: dict[str, tuple[bytes, bytes | None, int, int]] = {}
     items = []
     for copy in copies:
-        text = "\n".join(copy.paragraphs)
+        text = plain_text(copy.content)
         known = memo.get(text)
         if known is None:
             all_letters, curly = _letters_and_curly(text)
@@ -248,7 +249,7 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
             slug, n = f"{base}-{n}", n + 1
         used.add(slug)
         posts.append(Post(
-            id=slug, title=best.title, blocks=best.blocks, tags=_tags(copies_),
+            id=slug, title=best.title, content=best.content, tags=_tags(copies_),
             date=_merge_dates(c.date for c in copies_), comments=max(c.comments for c in copies_),
             provenance=tuple(c.seen for c in copies_)))
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):

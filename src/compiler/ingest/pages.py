@@ -17,6 +17,7 @@ from compiler.ingest.headers import Header, parse_footer, parse_header
 from compiler.ingest.structure import structure
 from compiler.ingest.text import codepoint, first_control, is_blank, shown
 from compiler.model import PostCopy, Seen
+from compiler.model.convert import from_blocks
 
 
 def _error(code: str, message: str, name: str, line: int, hint: str) -> CompilerError:
@@ -114,7 +115,7 @@ def _copy(title: tuple[int, str], paras: list[str], header: Header, comments: in
           name: str, position: int) -> PostCopy:
     return PostCopy(
         title=title[1],
-        blocks=structure(paras),
+        content=from_blocks(structure(paras)),
         tags=(header.tag,) if header.tag else (),
         date=header.date,
         comments=comments,

@@ -24,8 +24,9 @@ from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
 from compiler.model.kinds import SECTION_KINDS
+from compiler.model.nodes import map_text
 from compiler.model.types import (
-    Block, Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
+    Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
 )
 
 # Raw HTML in Markdown shows as text; images are off (nothing is fetched for editorial text).
@@ -47,17 +48,10 @@ def _split_title(text: str) -> tuple[str | None, str]:
     return None, text
 
 
-def map_blocks(blocks: tuple[Block, ...], fn: Callable[[str], str]) -> tuple[Block, ...]:
-    """Apply ``fn`` to every text of every block, keeping the structure."""
-    return tuple(
-        replace(b, text=fn(b.text), lines=tuple(fn(x) for x in b.lines), children=map_blocks(b.children, fn))
-        for b in blocks
-    )
-
-
-def map_post(post: Post, fn: Callable[[str], str]) -> Post:
-    """Apply ``fn`` to a post's title and text."""
-    return replace(post, title=fn(post.title), blocks=map_blocks(post.blocks, fn))
+def correct_post(post: Post, fn: Callable[[str], str]) -> Post:
+    """Apply a correction ``fn`` to a post's title and to every text of its body (all roles: a
+    misspelt name is as wrong in an alt text or a caption), through the one generic walk."""
+    return replace(post, title=fn(post.title), content=map_text(post.content, fn))
 
 
 def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
@@ -89,7 +83,7 @@ def _replace(text: str, find: str, by: str) -> str:
 def _corrected(posts: tuple[Post, ...], validated: Validated) -> dict[str, Post]:
     by_id = {p.id: p for p in posts}
     for fix in validated.spec.corrections:
-        by_id[fix.post] = map_post(by_id[fix.post], functools.partial(_replace, find=fix.find, by=fix.replace))
+        by_id[fix.post] = correct_post(by_id[fix.post], functools.partial(_replace, find=fix.find, by=fix.replace))
     return by_id
 
 

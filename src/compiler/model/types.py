@@ -14,8 +14,13 @@ from pathlib import Path
 from typing import Literal
 
 from compiler.model.kinds import SECTION_KINDS, Format, PageSize, SectionKind
+from compiler.model.nodes import EXEMPT, ROLE, Content, paragraphs, plain_text
 
 BlockKind = Literal["p", "heading", "quote", "signoff", "note"]
+
+#: Field metadata of a str that is no text (an id, a kind, a language tag): the text walks
+#: (:func:`~compiler.model.nodes.map_text`) leave it alone; redaction rewrites ids as ids.
+_NOT_TEXT = {ROLE: EXEMPT}
 
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 
@@ -28,7 +33,11 @@ def count_words(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A block of post text.
+    """A block of an archive page's post text, as :mod:`compiler.ingest.structure` guesses it.
+
+    Internal to reading archive pages: :mod:`compiler.model.convert` turns
+    these into :class:`~compiler.model.nodes.Content` at once, and nothing
+    after ingest (dedup, the model, the writers) sees a ``Block``.
 
     ``p`` paragraph, ``heading`` a short heading line inside a post, ``note``
     an editorial aside such as "(to be continued)", ``signoff`` a closing
@@ -80,7 +89,7 @@ class PostCopy:
     """One copy of a post as read from one archive page."""
 
     title: str
-    blocks: tuple[Block, ...]
+    content: Content
     tags: tuple[str, ...]
     date: DateSpan | None
     comments: int
@@ -88,7 +97,7 @@ class PostCopy:
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
-        return tuple(t for b in self.blocks for t in b.texts())
+        return tuple(paragraphs(self.content))
 
     @property
     def text(self) -> str:
@@ -97,11 +106,11 @@ class PostCopy:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """A unique post after deduplication."""
+    """A unique post after deduplication (``id`` is walked by no text walk: redaction rewrites it as an id)."""
 
-    id: str
+    id: str = field(metadata=_NOT_TEXT)
     title: str
-    blocks: tuple[Block, ...]
+    content: Content
     tags: tuple[str, ...]
     date: DateSpan | None
     comments: int
@@ -109,11 +118,12 @@ class Post:
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
-        return tuple(t for b in self.blocks for t in b.texts())
+        """The plain text of every text block of the body, in order."""
+        return tuple(paragraphs(self.content))
 
     @property
     def words(self) -> int:
-        return sum(count_words(p) for p in self.paragraphs)
+        return count_words(plain_text(self.content))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +140,8 @@ class Merge:
 class Section:
     """Front or back matter: a titled piece of editorial text (safe XHTML)."""
 
-    id: str
-    kind: SectionKind
+    id: str = field(metadata=_NOT_TEXT)
+    kind: SectionKind = field(metadata=_NOT_TEXT)
     title: str
     html: str
 
@@ -140,7 +150,7 @@ class Section:
 class Chapter:
     """A numbered chapter: intro and posts, in reading order."""
 
-    id: str
+    id: str = field(metadata=_NOT_TEXT)
     number: int
     title: str
     subtitle: str
@@ -164,7 +174,7 @@ class Metadata:
     title: str
     subtitle: str
     authors: tuple[str, ...]
-    language: str
+    language: str = field(metadata=_NOT_TEXT)
     publisher: str
     date: dt.date
     modified: dt.datetime

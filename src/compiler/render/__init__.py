@@ -19,6 +19,7 @@ from markupsafe import Markup
 from compiler import __version__, ids
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
+from compiler.render import nodes
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
 PRINT_STYLESHEETS = ("book.css", "print.css")  # then page-<size>.css
@@ -115,6 +116,7 @@ class Renderer:
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
             section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
+        nodes.register(self.env)  # post bodies and editorial text: styles/templates/nodes.html
 
     def render(self, template: str, **context: Any) -> str:
         return self.env.get_template(template).render(**context)

@@ -31,10 +31,11 @@ def footnote_numbers(content: Content) -> dict[str, int]:
 
 def register(env: jinja2.Environment) -> None:
     """Make ``nodes.html`` usable in ``env``."""
+    from compiler import ids
     from compiler.render import typo
 
     env.filters.update(node_type=node_type, typo=typo)
-    env.globals.update(footnote_numbers=footnote_numbers)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
@@ -45,7 +46,7 @@ def environment(style_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_content(content: Content, prefix: str, style_dir: Path) -> Markup:
-    """One body as XHTML, through the ``content`` macro of ``nodes.html``."""
+def render_content(content: Content, owner: str, style_dir: Path) -> Markup:
+    """One body as XHTML, through the ``content`` macro of ``nodes.html`` (ids ``<owner>-b-1``…)."""
     module = environment(style_dir).get_template("nodes.html").make_module()
-    return Markup(str(module.content(content, prefix)))  # type: ignore[attr-defined]
+    return Markup(str(module.content(content, owner)))  # type: ignore[attr-defined]
