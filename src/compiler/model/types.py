@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from compiler.model.entries import Comment
 from compiler.model.kinds import SECTION_KINDS, Format, PageSize, SectionKind
 from compiler.model.nodes import EXEMPT, ROLE, Content, paragraphs, plain_text
 
@@ -113,8 +114,9 @@ class Post:
     content: Content
     tags: tuple[str, ...]
     date: DateSpan | None
-    comments: int
+    comments: int  # how many the source says it has (an archive page's footer, or the thread's size)
     provenance: tuple[Seen, ...]
+    thread: tuple[Comment, ...] = ()  # the approved comments, threaded, when the source holds them
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
