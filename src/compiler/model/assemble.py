@@ -1,8 +1,8 @@
 """Assemble the frozen :class:`Book` from a validated manifest.
 
 This is the model stage: editor's corrections and redactions are applied
-here, to the model, before anything is templated; editorial Markdown is
-rendered with markdown-it-py; dates come from the manifest or
+here, to the model, before anything is templated; editorial Markdown becomes
+nodes through :mod:`compiler.model.markdown` (no HTML is held in the model); dates come from the manifest or
 ``SOURCE_DATE_EPOCH``, never from the clock.
 """
 
@@ -17,34 +17,33 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from compiler import files, ids
 from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
 from compiler.model.kinds import SECTION_KINDS
-from compiler.model.nodes import map_text
+from compiler.model.markdown import MarkdownTooDeep, parse_markdown
+from compiler.model.nodes import Content, map_text, plain_text
 from compiler.model.types import (
     Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
 )
 
-# Raw HTML in Markdown shows as text; images are off (nothing is fetched for editorial text).
-_MD = MarkdownIt("commonmark", {"xhtmlOut": True, "html": False, "typographer": True}).enable(
-    ["replacements", "smartquotes"]).disable("image")
 _H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
 
+def markdown(text: str, name: str) -> Content:
+    """Editorial Markdown as nodes; raw HTML in it stays text. ``name``: the file, for the error."""
+    try:
+        return parse_markdown(text)
+    except MarkdownTooDeep as exc:
+        raise CompilerError(Diagnostic("E257", f"Markdown nested too deep: {exc}", name,
+                                       hint="flatten the quotes or lists")) from None
 
-def markdown(text: str) -> str:
-    """Render editorial Markdown to XHTML; raw HTML in it is shown as text."""
-    return _MD.render(text)
 
-
-def _split_title(text: str) -> tuple[str | None, str]:
+def _split_title(text: str, name: str) -> tuple[str | None, str]:
     match = _H1.search(text)
     if match and not text[: match.start()].strip():
-        return _MD.renderInline(match[1]), text[match.end():]
+        return plain_text(markdown(match[1], name)), text[match.end():]
     return None, text
 
 
@@ -71,9 +70,9 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 
 def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
-    title, body = _split_title(files.read_text(root / spec.file))
+    title, body = _split_title(files.read_text(root / spec.file), spec.file)
     return Section(ids.section_id(spec.kind, used), spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title,
-                   markdown(body))
+                   markdown(body, spec.file))
 
 
 def _replace(text: str, find: str, by: str) -> str:
@@ -104,7 +103,7 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
     back = tuple(_section(root, s, used) for s in spec.back_matter)
     chapters = tuple(
         Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
-                intro_html=markdown(files.read_text(root / c.intro)) if c.intro else "",
+                intro=markdown(files.read_text(root / c.intro), c.intro) if c.intro else Content(),
                 posts=tuple(posts[p] for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,

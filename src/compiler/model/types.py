@@ -140,12 +140,12 @@ class Merge:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """Front or back matter: a titled piece of editorial text (safe XHTML)."""
+    """Front or back matter: a titled piece of editorial text (from Markdown, as nodes)."""
 
     id: str = field(metadata=_NOT_TEXT)
     kind: SectionKind = field(metadata=_NOT_TEXT)
     title: str
-    html: str
+    content: Content
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +156,7 @@ class Chapter:
     number: int
     title: str
     subtitle: str
-    intro_html: str
+    intro: Content  # the editor's introduction (empty: none)
     posts: tuple[Post, ...]
 
 
