@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.ingest.pages import read_pages
+from compiler.ingest import read_pages
 from compiler.ingest.structure import structure
 from compiler.model.convert import from_blocks
 from compiler.model.nodes import Blockquote, Heading, Note, Paragraph, Signoff, paragraphs

@@ -26,6 +26,7 @@ from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
 from compiler.render import Renderer
+from compiler.render.nodes import unfetched
 from compiler.report import dedup_report, dedup_summary, to_json
 from compiler.verify import epubcheck, scan_outputs, unscanned
 
@@ -217,6 +218,11 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(problem.format(), file=sys.stderr)
         trace("assemble")
         book = _override(assemble(validated, redact), options)
+        if not options.quiet:
+            for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
+                                 "shows its alt text", files.display_path(manifest), warning=True).format(),
+                      file=sys.stderr)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
     stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
@@ -253,6 +259,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)
+        for line in validated.left_out_summary():
+            print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
         for name, path in written.items():

@@ -118,7 +118,7 @@ class _Item:
     text: str
     key: bytes
     excerpt: bytes | None
-    order: tuple[int, int, int, str, str, str, int, int]
+    order: tuple[int, int, int, int, str, str, str, int, int]
 
 
 @dataclass
@@ -146,9 +146,10 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
             known = memo[text] = (key, excerpt, len(all_letters), curly)
         key, excerpt, n_letters, curly = known
         curly += sum(copy.title.count(ch) for ch in _TYPOGRAPHIC)
-        # Most complete first, then the most typographic (curly quotes, dashes), then the one
+        # The richest first (a copy whose source keeps the author's markup, an export's, beats plain
+        # text), then the most complete, then the most typographic (curly quotes, dashes), then the one
         # that keeps its trailing markers; ties broken by content, then by place: never by input order.
-        order = (-len(key), -curly, -n_letters, text, copy.title, copy.seen.file, copy.seen.line,
+        order = (-copy.markup, -len(key), -curly, -n_letters, text, copy.title, copy.seen.file, copy.seen.line,
                  copy.seen.position)
         items.append(_Item(copy, text, key, excerpt, order))
     return items
@@ -156,6 +157,8 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
 
 def _match(cluster: _Cluster, item: _Item) -> tuple[str, float] | None:
     best = cluster.best
+    if item.copy.markup and best.copy.markup and item.copy.seen.file == best.copy.seen.file:
+        return None  # two entries of one export are two posts, however alike
     if item.key == best.key:
         same = item.text == best.text and item.copy.title == best.copy.title
         return ("exact", 1.0) if same else ("near", 1.0)
@@ -251,7 +254,8 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
         posts.append(Post(
             id=slug, title=best.title, content=best.content, tags=_tags(copies_),
             date=_merge_dates(c.date for c in copies_), comments=max(c.comments for c in copies_),
-            provenance=tuple(c.seen for c in copies_)))
+            provenance=tuple(c.seen for c in copies_), thread=best.thread,
+            categories=tuple(dict.fromkeys(k for c in copies_ for k in c.categories))))
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):
             merges.append(Merge(slug, seen, reason, similarity))  # type: ignore[arg-type]
     return posts, merges

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from compiler.model import Post
+from compiler.model.kinds import PAGE_KIND
 from compiler.model.nodes import Block, Blockquote, Content
 
 CHAPTER_PREFIX = "chapter-"
@@ -150,6 +151,16 @@ def post_ids(post: Post) -> Iterator[str]:
     yield post.id
     yield title(post.id)
     yield from content_ids(post.content, post.id)
+    if post.thread:
+        yield comments(post.id)
+        yield title(comments(post.id))
+        stack, number = list(reversed(post.thread)), 0
+        while stack:  # reading order, as the template numbers them
+            item = stack.pop()
+            number += 1
+            yield comment(post.id, number)
+            yield from content_ids(item.content, comment(post.id, number))
+            stack.extend(reversed(item.replies))
 
 
 def chapter_ids(chapter_id: str, has_intro: bool) -> list[str]:
@@ -185,10 +196,11 @@ def owners(checker: Checks, posts: Sequence[Post], placed: dict[str, tuple[Any, 
     back matter."""
     out = [Owner("the book's fixed pages", (), FIXED_IDS, None, ""),
            *(Owner(f"the {name} page", (), (), name, "") for name in FIXED_DOCUMENTS)]
-    matter = [(part, i, entry) for part in ("front_matter", "back_matter") for i, entry in checker.items(part)
-              if isinstance(entry, dict) and isinstance(entry.get("kind"), str)]
-    for (part, i, entry), section_id in zip(matter, section_ids(entry["kind"] for _, _, entry in matter)):
-        out.append(Owner(f"the {entry['kind']} in {part}", (part, i, "kind"),
+    matter = [(part, i, entry, entry.get("kind") or PAGE_KIND[part]) for part in ("front_matter", "back_matter")
+              for i, entry in checker.items(part)
+              if isinstance(entry, dict) and isinstance(entry.get("kind") or PAGE_KIND[part], str)]
+    for (part, i, entry, kind), section_id in zip(matter, section_ids(kind for *_, kind in matter)):
+        out.append(Owner(f"the {kind} in {part}", (part, i, "kind" if "kind" in entry else "page"),
                          tuple(section_element_ids(section_id)), section_id, "remove or merge the duplicate"))
     by_id = {p.id: p for p in posts}
     for c, entry in checker.items("chapters"):

@@ -22,6 +22,7 @@ from compiler.errors import CompilerError, Diagnostic
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
 from compiler.model.kinds import SECTION_KINDS
+from compiler.model.entries import Entry
 from compiler.model.markdown import MarkdownTooDeep, parse_markdown
 from compiler.model.nodes import Content, map_text, plain_text
 from compiler.model.types import (
@@ -69,9 +70,16 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
     return book_date, dt.datetime.combine(book_date, dt.time(), tzinfo=dt.timezone.utc)
 
 
-def _section(root: Path, spec: MatterSpec, used: set[str]) -> Section:
+def _section(root: Path, spec: MatterSpec, part: str, used: set[str], pages: dict[str, Entry]) -> Section:
+    """A front or back matter section: editorial Markdown, or a page of an export (by slug)."""
+    kind = spec.kind_in(part)
+    if spec.page is not None:
+        page = pages[spec.page]
+        return Section(ids.section_id(kind, used), kind, spec.title or page.title or SECTION_KINDS[kind].title,
+                       page.content)
+    assert spec.file is not None  # the schema asks for a file or a page
     title, body = _split_title(files.read_text(root / spec.file), spec.file)
-    return Section(ids.section_id(spec.kind, used), spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title,
+    return Section(ids.section_id(kind, used), kind, spec.title or title or SECTION_KINDS[kind].title,
                    markdown(body, spec.file))
 
 
@@ -99,17 +107,25 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
         names_changed=bool(spec.redactions))
     posts = _corrected(validated.posts, validated)
     used: set[str] = set()
-    front = tuple(_section(root, s, used) for s in spec.front_matter)
-    back = tuple(_section(root, s, used) for s in spec.back_matter)
+    pages = {p.slug: p for p in reversed(validated.pages)}  # the first export's page of a slug wins
+    front = tuple(_section(root, s, "front_matter", used, pages) for s in spec.front_matter)
+    back = tuple(_section(root, s, "back_matter", used, pages) for s in spec.back_matter)
+
+    def placed(post_id: str, comments: bool) -> Post:
+        post = posts[post_id]
+        return post if comments or not post.thread else replace(post, thread=())
+
     chapters = tuple(
         Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
                 intro=markdown(files.read_text(root / c.intro), c.intro) if c.intro else Content(),
-                posts=tuple(posts[p] for p in validated.chapters[c.id]))
+                posts=tuple(placed(p, spec.comments if c.comments is None else c.comments)
+                            for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
                     style_dir=(root / spec.output.style))
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
-                sources=tuple(p.relative_to(root).as_posix() for p in validated.sources),
-                redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions))
+                sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
+                redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),
+                source_formats=validated.formats)
     return redact(book) if redact else book

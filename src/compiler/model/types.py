@@ -95,6 +95,9 @@ class PostCopy:
     date: DateSpan | None
     comments: int
     seen: Seen
+    thread: tuple[Comment, ...] = ()  # approved comments, threaded, when the source holds them
+    categories: tuple[str, ...] = ()  # top-level categories, when the source has them
+    markup: bool = False  # the source keeps the author's markup: preferred to a plain-text copy
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -117,6 +120,7 @@ class Post:
     comments: int  # how many the source says it has (an archive page's footer, or the thread's size)
     provenance: tuple[Seen, ...]
     thread: tuple[Comment, ...] = ()  # the approved comments, threaded, when the source holds them
+    categories: tuple[str, ...] = ()  # top-level categories of the source
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -233,6 +237,7 @@ class Book:
     root: Path
     sources: tuple[str, ...]
     redactions: tuple[Redaction, ...] = ()
+    source_formats: tuple[str, ...] = ()  # each source's format: "archive" (pages), "wxr" (an export)
 
     @property
     def front_before_toc(self) -> tuple[Section, ...]:
