@@ -20,6 +20,9 @@ from compiler.model import PageBreak
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
 _WORD = re.compile(r"\S+")
+#: Elements whose content model refuses a ``<span>`` as their last child: a marker after their
+#: last word goes after the element instead.
+_NO_TRAILING_PHRASING = frozenset({"nav", "ol", "ul", "dl", "table", "thead", "tbody", "tr", "figure"})
 
 
 def parse(xhtml: str) -> etree._ElementTree:
@@ -75,6 +78,10 @@ def insert(element: etree._Element, words: int, label: str) -> None:
         else:
             node.tail = before
             node.addnext(marker)
+        return
+    if etree.QName(element).localname in _NO_TRAILING_PHRASING:  # a span may not end a list, a
+        marker.tail, element.tail = element.tail, None      # table, a figure (after its caption) or a nav
+        element.addnext(marker)
         return
     element.append(marker)  # the page begins after this element's last word
 

@@ -103,7 +103,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
             complete = False
-    diagnostics.extend(Diagnostic("W120", w, s.name, warning=True) for s in read for w in s.warnings)
+    diagnostics.extend(Diagnostic("W120", w.removeprefix(f"{s.name}: "), s.name, warning=True)
+                       for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
     if complete:  # post ids are checked against every post, or not at all
