@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from slugify import slugify
 
+from compiler import ids
 from compiler.model import DateSpan, Merge, Post, PostCopy, Seen
 from compiler.model.nodes import plain_text
 
@@ -246,7 +247,8 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
     for cluster in clusters:
         best = min(cluster.items, key=lambda i: i.order).copy
         copies_ = [i.copy for i in cluster.items]
-        slug = base = make_slug(best.title)
+        base = make_slug(best.title)
+        slug = base = f"{base}-post" if ids.reserved(base) else base  # "Cover" is no fixed page's id
         n = 2
         while slug in used:
             slug, n = f"{base}-{n}", n + 1

@@ -55,6 +55,15 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _PAGE_MARKER = re.compile(rf"^{PAGE_PREFIX}(?:\d+|[ivxlcdm]+)$")
 
 
+def reserved(ident: str) -> bool:
+    """Whether a post may not take ``ident`` (dedup then numbers it): a fixed page's id, a kind of
+    front or back matter (``foreword``, ``foreword-2``) or a page-break marker (``page-12``)."""
+    from compiler.model.kinds import SECTION_KINDS
+
+    return ident in FIXED_IDS or ident.rsplit("-", 1)[0] in SECTION_KINDS or ident in SECTION_KINDS or \
+        bool(_PAGE_MARKER.match(ident))
+
+
 def chapter(chapter_id: str) -> str:
     """A chapter's element id."""
     return CHAPTER_PREFIX + chapter_id
