@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,7 @@ def test_statuses_and_passwords_are_opt_in(tmp_path: Path) -> None:
 
 def _project(tmp_path: Path, manifest: str, items: str) -> Path:
     _export(tmp_path, "blog.xml", items)
-    (tmp_path / "styles").symlink_to(ROOT / "styles")
+    shutil.copytree(ROOT / "styles", tmp_path / "styles")
     (tmp_path / "book.yaml").write_text(manifest, encoding="utf-8")
     return tmp_path
 
@@ -126,3 +127,18 @@ def test_init_never_overwrites_a_manifest(tmp_path: Path) -> None:
     assert (folder / "book.yaml").read_text() == text
     checked = run_compiler("check", "book.yaml", cwd=folder)
     assert checked.returncode == 0, checked.stderr
+
+
+def test_reader_warnings_are_redacted_on_the_terminal(tmp_path: Path) -> None:
+    manifest = """book: {title: Blog, authors: [Ann], date: 2012-03-04}
+sources: [blog.xml]
+chapters:
+  - {id: all, title: All, rule: {title_matches: "."}}
+redactions:
+  - {term: Natasha, replacement: N.}
+"""
+    project = _project(tmp_path, manifest, item(1, "Natasha at home", body="<p>Hello there.</p><iframe src=\"https://other.example/x\"></iframe>"))
+    result = run_compiler("book.yaml", "--format", "epub", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "W120" in result.stderr and "N. at home" in result.stderr
+    assert "natasha" not in result.stderr.casefold()

@@ -21,7 +21,7 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.trace import trace
 from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_before_limit
 from compiler.manifest import Validated, load_manifest
-from compiler.model import Book, PageBreak
+from compiler.model import Book, PageBreak, Redaction
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
@@ -214,8 +214,9 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     trace("validate")
     with files.recording() as read:  # every input the manifest names, whichever key names it
         validated = load_manifest(manifest, strict=options.strict)
-        for problem in validated.warnings:
-            print(problem.format(), file=sys.stderr)
+        names = tuple(Redaction(r.term, r.replacement) for r in validated.spec.redactions)
+        for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
+            print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
         book = _override(assemble(validated, redact), options)
         if not options.quiet:
