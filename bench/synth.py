@@ -9,11 +9,13 @@ title case, a trailing "(to be continued)", or a truncated excerpt.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from compiler.ingest import read_pages
-from compiler.model import Block, PostCopy, Seen
+from compiler.model import PostCopy, Seen
+from compiler.model.nodes import Content, Note, Paragraph, Text, paragraphs
 
 ROOT = Path(__file__).resolve().parent.parent
 _STRAIGHT = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "…": "..."})
@@ -28,26 +30,30 @@ def _unique(seeds: list[PostCopy], n: int, rnd: random.Random) -> list[PostCopy]
     posts = []
     for k in range(n):
         seed = seeds[k % len(seeds)]
-        paragraphs = [p for b in seed.blocks for p in b.texts()]
-        rnd.shuffle(paragraphs)
-        blocks = tuple(Block("p", f"{p} (entry {k}.{i})") for i, p in enumerate(paragraphs))
-        posts.append(replace(seed, title=f"{seed.title} No. {k}", blocks=blocks, tags=(f"tag{k % 40}",)))
+        texts = list(paragraphs(seed.content))
+        rnd.shuffle(texts)
+        content = _plain(f"{p} (entry {k}.{i})" for i, p in enumerate(texts))
+        posts.append(replace(seed, title=f"{seed.title} No. {k}", content=content, tags=(f"tag{k % 40}",)))
     return posts
+
+
+def _plain(texts: Iterable[str]) -> Content:
+    return Content(tuple(Paragraph((Text(t),)) for t in texts))
 
 
 def _perturb(post: PostCopy, kind: int, rnd: random.Random) -> PostCopy:
     if kind == 1:
-        return replace(post, blocks=tuple(Block("p", b.text.replace(" ", "  ")) for b in post.blocks))
+        return replace(post, content=_plain(t.replace(" ", "  ") for t in post.paragraphs))
     if kind == 2:
         return replace(post, title=post.title.translate(_STRAIGHT),
-                       blocks=tuple(Block("p", b.text.translate(_STRAIGHT)) for b in post.blocks))
+                       content=_plain(t.translate(_STRAIGHT) for t in post.paragraphs))
     if kind == 3:
         return replace(post, title=post.title.upper())
     if kind == 4:
-        return replace(post, blocks=(*post.blocks, Block("note", "(to be continued)")))
+        return replace(post, content=Content((*post.content.blocks, Note("(to be continued)"))))
     if kind == 5:  # a WordPress excerpt: the opening words, cut at a word, then "[…]"
-        opening = " ".join(b.text for b in post.blocks)[:400].rsplit(" ", 1)[0]
-        return replace(post, blocks=(Block("p", opening + " […]"),))
+        opening = " ".join(post.paragraphs)[:400].rsplit(" ", 1)[0]
+        return replace(post, content=_plain([opening + " […]"]))
     return post
 
 
@@ -76,7 +82,7 @@ def write_blog(folder: Path, n_unique: int, seed: int = 1) -> int:
             pages.setdefault((u // 8 + c * 3) % max(2, n_unique // 4), []).append(post)
             count += 1
     for n, posts in sorted(pages.items()):
-        body = "".join(f"{p.title}\n\n" + "\n\n".join(b.text for b in p.blocks) + "\n\nComments (1) »\n\n"
+        body = "".join(f"{p.title}\n\n" + "\n\n".join(p.paragraphs) + "\n\nComments (1) »\n\n"
                        for p in posts)
         (folder / f"page{n:04d}.txt").write_text(f"Posts tagged Tag{n}\n\n{body}", encoding="utf-8")
     return count

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.ingest.pages import read_pages
+from compiler.ingest import read_pages
+from compiler.ingest.structure import structure
 from compiler.model.convert import from_blocks
 from compiler.model.nodes import Blockquote, Heading, Note, Paragraph, Signoff, paragraphs
 from compiler.model.types import Block
@@ -30,5 +31,7 @@ def test_the_default_books_archive_pages_convert_without_losing_a_paragraph():
     pages = sorted(SOURCES.glob("*.txt"))
     if not pages:
         pytest.skip("no archive pages in sources/")
-    for copy in read_pages(pages):
-        assert list(paragraphs(from_blocks(copy.blocks))) == list(copy.paragraphs)
+    for copy in read_pages(pages):  # a post's paragraphs, structured again and converted: the same texts
+        blocks = structure(list(copy.paragraphs))
+        assert list(paragraphs(from_blocks(blocks))) == [t for b in blocks for t in b.texts()] == list(copy.paragraphs)
+        assert from_blocks(blocks) == copy.content

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compiler.dedup import dedup, fold
-from compiler.model import Block, PostCopy, Seen
+from compiler.model import PostCopy, Seen
+from compiler.model.nodes import Content, Paragraph, Text, map_text
 
 from conftest import sentences
 
@@ -61,10 +62,12 @@ def _variant(copy: PostCopy, n: int, **changes) -> PostCopy:  # type: ignore[no-
     return replace(copy, seen=Seen("variant.txt", 100 + n, n, "Posts tagged Test"), tags=("Test",), **changes)
 
 
-def _map_text(copy: PostCopy, fn) -> tuple[Block, ...]:  # type: ignore[no-untyped-def]
-    from compiler.model.assemble import map_blocks
+def _map_text(copy: PostCopy, fn) -> Content:  # type: ignore[no-untyped-def]
+    return map_text(copy.content, fn)
 
-    return map_blocks(copy.blocks, fn)
+
+def _paragraph(text: str) -> Content:
+    return Content((Paragraph((Text(text),)),))
 
 
 def _base(seed_copies):  # type: ignore[no-untyped-def]
@@ -73,7 +76,7 @@ def _base(seed_copies):  # type: ignore[no-untyped-def]
 
 def test_whitespace_changed_copy_merges(seed_copies) -> None:  # type: ignore[no-untyped-def]
     base = _base(seed_copies)
-    copy = _variant(base, 1, blocks=_map_text(base, lambda t: t.replace(" ", "  ").replace("\u00a0", " ")))
+    copy = _variant(base, 1, content=_map_text(base, lambda t: t.replace(" ", "  ").replace("\u00a0", " ")))
     posts, merges = dedup([base, copy])
     assert len(posts) == 1 and merges[0].reason == "near" and posts[0].tags == ("NGOs", "Test")
 
@@ -81,7 +84,7 @@ def test_whitespace_changed_copy_merges(seed_copies) -> None:  # type: ignore[no
 def test_quote_style_changed_copy_merges(seed_copies) -> None:  # type: ignore[no-untyped-def]
     base = next(c for c in seed_copies if c.title.startswith("Kazakhstan’s Oil"))
     straight = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "–": "-", "…": "..."})
-    copy = _variant(base, 2, title=base.title.translate(straight), blocks=_map_text(base, lambda t: t.translate(straight)))
+    copy = _variant(base, 2, title=base.title.translate(straight), content=_map_text(base, lambda t: t.translate(straight)))
     posts, merges = dedup([copy, base])
     assert len(posts) == 1 and merges[0].reason == "near"
     assert posts[0].title == base.title  # the curly original is kept
@@ -97,12 +100,12 @@ def test_title_case_changed_copy_merges(seed_copies) -> None:  # type: ignore[no
 def test_truncated_excerpt_merges_into_full_post(seed_copies) -> None:  # type: ignore[no-untyped-def]
     base = _base(seed_copies)
     first = base.paragraphs[0]
-    excerpt = _variant(base, 4, blocks=(Block("p", first[:180].rsplit(" ", 1)[0] + " […]"),), comments=7,
+    excerpt = _variant(base, 4, content=_paragraph(first[:180].rsplit(" ", 1)[0] + " […]"), comments=7,
                        date=None)
     posts, merges = dedup([excerpt, base])
     assert len(posts) == 1 and merges[0].reason == "excerpt"
     assert posts[0].paragraphs == base.paragraphs and posts[0].comments == 7
-    more = _variant(base, 5, blocks=(Block("p", first[:120] + "… Continue reading →"),))
+    more = _variant(base, 5, content=_paragraph(first[:120] + "… Continue reading →"))
     posts, merges = dedup([base, more])
     assert len(posts) == 1 and merges[0].reason == "excerpt"
 
@@ -110,7 +113,7 @@ def test_truncated_excerpt_merges_into_full_post(seed_copies) -> None:  # type: 
 def test_trailing_continuation_marker_merges(seed_copies) -> None:  # type: ignore[no-untyped-def]
     base = next(c for c in seed_copies if c.title.replace("\u00a0", " ") ==
                 "Shelters for Victims of Human Trafficking in Kazakhstan")
-    without = _variant(base, 6, blocks=base.blocks[:-1])  # drop "(to be continued)"
+    without = _variant(base, 6, content=Content(base.content.blocks[:-1]))  # drop "(to be continued)"
     posts, _ = dedup([without, base])
     assert len(posts) == 1 and posts[0].paragraphs[-1] == "(to be continued)"
 
@@ -149,7 +152,7 @@ def test_dedup_is_independent_of_page_order(seed_copies, rnd) -> None:  # type: 
 @given(st.randoms(use_true_random=False))
 def test_dedup_of_its_own_output_changes_nothing(seed_copies, rnd) -> None:  # type: ignore[no-untyped-def]
     posts, _ = dedup(seed_copies)
-    again = [PostCopy(p.title, p.blocks, p.tags, p.date, p.comments, p.provenance[0]) for p in posts]
+    again = [PostCopy(p.title, p.content, p.tags, p.date, p.comments, p.provenance[0]) for p in posts]
     rnd.shuffle(again)
     posts2, merges2 = dedup(again)
     assert not merges2

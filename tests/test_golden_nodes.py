@@ -31,7 +31,7 @@ def run(case):
     warnings = []
     content = html_to_content((folder / "input.html").read_text(), "golden", warnings.append, footnotes)
     model = json.dumps({"content": to_data(content), "warnings": warnings}, ensure_ascii=False, indent=1) + "\n"
-    return content, model, str(render_content(content, f"{case}-b", STYLE)).strip() + "\n"
+    return content, model, str(render_content(content, case, STYLE)).strip() + "\n"
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -63,5 +63,5 @@ def test_every_node_type_has_a_golden():
 def test_archive_page_blocks_render():
     from compiler.model.nodes import Content, Note, Signoff
     xhtml = str(render_content(Content((Signoff(("Yours truly,", "Ann")), Note("(to be continued)"))), "p", STYLE))
-    assert '<p id="p-1" class="signoff">Yours truly,<br/>Ann</p>' in xhtml
-    assert '<p id="p-2" class="note">(to be continued)</p>' in xhtml
+    assert '<p id="p-b-1" class="signoff">Yours truly,<br/>Ann</p>' in xhtml
+    assert '<p id="p-b-2" class="note">(to be continued)</p>' in xhtml

@@ -16,7 +16,8 @@ from lxml import etree
 
 from conftest import copy_project
 from compiler import cli, ids
-from compiler.model import Block, Post
+from compiler.model import Post
+from compiler.model.nodes import Blockquote, Content, Paragraph, Text
 
 
 class FakeChecker:
@@ -39,8 +40,8 @@ class FakeChecker:
 
 
 def _post(post_id: str, blocks: int = 2) -> Post:
-    quote = Block("quote", children=(Block("p", "a"), Block("p", "b")))
-    return Post(post_id, post_id.title(), (Block("p", "x"), quote)[:blocks], (), None, 0, ())
+    quote = Blockquote((Paragraph((Text("a"),)), Paragraph((Text("b"),))))
+    return Post(post_id, post_id.title(), Content((Paragraph((Text("x"),)), quote)[:blocks]), (), None, 0, ())
 
 
 def _check(chapters: list[str], posts: list[str], front: tuple[str, ...] = ("epigraph", "foreword"),
@@ -127,7 +128,9 @@ def test_the_templates_write_exactly_the_ids_compiler_ids_names(book_model: Any)
             if isinstance(e.tag, str) and e.get("id")}
     sections = [*book_model.front, *book_model.back]
     named = {*ids.FIXED_IDS, *(i for s in sections for i in ids.section_element_ids(s.id)),
-             *(i for c in book_model.chapters for i in ids.chapter_ids(c.id, bool(c.intro_html))),
+             *(i for s in sections for i in ids.content_ids(s.content, s.id)),
+             *(i for c in book_model.chapters for i in ids.chapter_ids(c.id, bool(c.intro.blocks))),
+             *(i for c in book_model.chapters for i in ids.content_ids(c.intro, ids.intro(ids.chapter(c.id)))),
              *(i for p in book_model.posts for i in ids.post_ids(p))}
     assert set(printed) | epub <= named
     assert named - (set(printed) | epub) <= {"page-list", "page-list-title"}  # (written with the page breaks)

@@ -17,7 +17,7 @@ from compiler.ingest import parse_page, read_pages
 from compiler.ingest.headers import parse_footer, parse_header
 from compiler.ingest.pages import paragraphs
 from compiler.ingest.structure import structure
-from compiler.model import Block
+from compiler.model.nodes import Blockquote, Heading, Paragraph, Signoff, Text, inline_text
 
 from conftest import copy_project
 
@@ -92,16 +92,18 @@ def test_no_header_or_footer_text_in_posts(seed_copies) -> None:  # type: ignore
 
 def test_structure_marks_heading_letter_and_signoff(seed_copies) -> None:  # type: ignore[no-untyped-def]
     tip = next(c for c in seed_copies if c.title.startswith("Hope in Kazakhstan"))
-    assert Block("heading", "Trafficking in Persons Report 2011: Kazakhstan") in tip.blocks
+    assert Heading(1, (Text("Trafficking in Persons Report 2011: Kazakhstan"),)) in tip.content.blocks
     letter = next(c for c in seed_copies if c.title.startswith("From a Discouraged"))
-    quote = next(b for b in letter.blocks if b.kind == "quote")
-    assert quote.children[0].text.startswith("Dear Friend")
-    assert quote.children[-1] == Block("signoff", lines=("Yours Truly,", "Aigerim, a Discouraged Abolitionist"))
+    quote = next(b for b in letter.content.blocks if isinstance(b, Blockquote))
+    assert isinstance(quote.blocks[0], Paragraph) and inline_text(quote.blocks[0].children).startswith("Dear Friend")
+    assert quote.blocks[-1] == Signoff(("Yours Truly,", "Aigerim, a Discouraged Abolitionist"))
     freed = next(c for c in seed_copies if c.title.startswith("The Future of Freed"))
-    assert freed.blocks[-1] == Block("signoff", lines=("your fellow abolitionist",))
+    assert freed.content.blocks[-1] == Signoff(("your fellow abolitionist",))
     oil = next(c for c in seed_copies if c.title.startswith("Kazakhstan’s Oil"))
-    quote = next(b for b in oil.blocks if b.kind == "quote")
-    assert quote.children[0].text.startswith("“As you have all") and quote.children[-1].text.endswith("case)”")
+    quote = next(b for b in oil.content.blocks if isinstance(b, Blockquote))
+    first, last = quote.blocks[0], quote.blocks[-1]
+    assert isinstance(first, Paragraph) and isinstance(last, Paragraph)
+    assert inline_text(first.children).startswith("“As you have all") and inline_text(last.children).endswith("case)”")
 
 
 def test_structure_never_drops_or_reorders_text() -> None:

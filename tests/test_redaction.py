@@ -646,3 +646,45 @@ def test_out_option_is_checked_like_output_dir(tmp_path: Path) -> None:
         result = run_compiler("book.yaml", "--out", folder, cwd=project)
         assert result.returncode == Exit.INPUT and "E248" in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_redaction_reaches_every_text_of_a_built_model(book_model) -> None:  # type: ignore[no-untyped-def]
+    """The one walk: alt text, captions, URLs, footnotes, code, comment authors and bodies of a built
+    book all lose the name, wherever the node stands (nothing here is special-cased in redact.py)."""
+    import dataclasses
+    import datetime as dt
+
+    from compiler.model import Redaction
+    from compiler.model.entries import Comment
+    from compiler.model.nodes import (
+        ROLES, Code, Content, Embed, Figure, Footnote, FootnoteRef, Image, Link, Paragraph, Table, TableCell,
+        TableRow, Text, iter_text,
+    )
+    from compiler.redact import redact
+
+    name = "Natasha"
+
+    def para(*children):  # type: ignore[no-untyped-def]
+        return Paragraph(tuple(children))
+
+    body = Content((
+        para(Text(f"{name} wrote"), FootnoteRef("n"), Link(f"https://ex.example/{name}", (Text("her page"),),
+                                                            f"{name}’s page"), Code(f"user={name}")),
+        Figure((Image(f"https://ex.example/{name}.jpg", f"{name} at the shelter", caption=(Text(name),)),),
+               (Text(f"Photo of {name}"),)),
+        Embed(f"https://www.youtube.com/watch?v={name}", "youtube", (Text(f"{name} speaks"),)),
+        Table((), (TableRow((TableCell((Text(name),)),)),), (Text(f"{name}’s table"),)),
+    ), (Footnote("n", (para(Text(f"As {name} said.")),)),))
+    reply = Comment(2, f"{name}Petrova", dt.datetime(2012, 1, 2), Content((para(Text(f"Thanks {name}")),)),
+                    author_url=f"https://{name.lower()}.example")
+    thread = (Comment(1, name, dt.datetime(2012, 1, 1), Content((para(Text(f"I am {name}")),)), (reply,)),)
+    chapter = book_model.chapters[0]
+    post = dataclasses.replace(chapter.posts[0], content=body, thread=thread)
+    planted = dataclasses.replace(book_model, redactions=(Redaction(name, "N."),), chapters=(
+        dataclasses.replace(chapter, posts=(post, *chapter.posts[1:])), *book_model.chapters[1:]))
+    before = [t for t in iter_text(planted.chapters[0].posts[0], ROLES) if name.casefold() in t.casefold()]
+    assert len(before) >= 15  # every role is planted
+    book = redact(planted)
+    assert name.casefold() not in repr(book.chapters).casefold()
+    assert name.casefold() not in repr(book.meta).casefold()
+    assert not [t for c in book.chapters for t in iter_text(c, ROLES) if name.casefold() in t.casefold()]

@@ -21,11 +21,12 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.trace import trace
 from compiler.limits import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, limited, load_before_limit
 from compiler.manifest import Validated, load_manifest
-from compiler.model import Book, PageBreak
+from compiler.model import Book, PageBreak, Redaction
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
 from compiler.render import Renderer
+from compiler.render.nodes import unfetched
 from compiler.report import dedup_report, dedup_summary, to_json
 from compiler.verify import epubcheck, scan_outputs, unscanned
 
@@ -246,10 +247,16 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     trace("validate")
     with files.recording() as read:  # every input the manifest names, whichever key names it
         validated = load_manifest(manifest, strict=options.strict)
-        for problem in validated.warnings:
-            print(problem.format(), file=sys.stderr)
+        names = tuple(Redaction(r.term, r.replacement) for r in validated.spec.redactions)
+        for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
+            print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
         book = _override(assemble(validated, redact), options)
+        if not options.quiet:
+            for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
+                                 "shows its alt text", files.display_path(manifest), warning=True).format(),
+                      file=sys.stderr)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
     stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
@@ -289,6 +296,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)
+        for line in validated.left_out_summary():
+            print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
         for name, path in written.items():

@@ -1,4 +1,4 @@
-"""Command line: ``python -m compiler [build|check|posts] ...``.
+"""Command line: ``python -m compiler [build|check|posts|init] ...``.
 
 Every failure the user can fix is printed as one line per problem, naming
 the file (and line), with a distinct exit code per failure class; a
@@ -20,7 +20,7 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.ingest.text import shown
 from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
-COMMANDS = ("build", "check", "posts")
+COMMANDS = ("build", "check", "posts", "init")
 
 
 def _number(kind: type[int] | type[float], what: str, most: int) -> Callable[[str], int | float]:
@@ -75,25 +75,42 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("manifest", type=Path)
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     check.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
-    posts = sub.add_parser("posts", help="list the unique posts found in archive pages")
-    posts.add_argument("paths", type=Path, nargs="+", help="archive pages, or folders of *.txt pages")
+    posts = sub.add_parser("posts", help="list the unique posts of archive pages and WordPress exports")
+    posts.add_argument("paths", type=Path, nargs="+",
+                       help="sources of any format (archive pages, WXR exports), or folders of *.txt and *.xml files")
     posts.add_argument("--json", action="store_true", help="print the list as JSON")
     posts.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    init = sub.add_parser("init", help="write a first book.yaml for the given sources")
+    init.add_argument("sources", type=Path, nargs="+", help="WordPress exports (WXR) or archive pages")
+    init.add_argument("--dir", type=Path, dest="folder",
+                      help="the book's folder (default: the folder holding the first source)")
+    init.add_argument("--media", type=Path, help="a folder with local copies of the export's images")
+    init.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
     return parser
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from compiler.files import display_path
+    from compiler.init import init
+
+    manifest = init(args.sources, args.folder, args.media)
+    print(f"wrote {display_path(manifest)}; build it with: python -m compiler {display_path(manifest)}",
+          file=sys.stderr)
+    return Exit.OK
 
 
 def _pages(paths: Sequence[Path]) -> list[Path]:
     pages: list[Path] = []
     for path in paths:
         if path.is_dir():
-            pages.extend(sorted(path.glob("*.txt")))
+            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml")]))
         elif path.is_file():
             pages.append(path)
         else:
             raise CompilerError(Diagnostic("E100", "no such file or folder", str(path),
                                            hint="pass archive pages or a folder such as sources/"))
     if not pages:
-        raise CompilerError(Diagnostic("E100", "no archive pages (*.txt) found", " ".join(map(str, paths)),
+        raise CompilerError(Diagnostic("E100", "no sources (*.txt, *.xml) found", " ".join(map(str, paths)),
                                        hint="pass a folder such as sources/"))
     return pages
 
@@ -183,7 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
-    handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts}[args.command]
+    handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts, "init": cmd_init}[args.command]
     try:
         return _run(handler, args)
     finally:

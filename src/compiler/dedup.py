@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 from slugify import slugify
 
+from compiler import ids
 from compiler.model import DateSpan, Merge, Post, PostCopy, Seen
+from compiler.model.nodes import plain_text
 
 #: Minimum RapidFuzz ratio (0-100) between normalised texts for a near copy.
 NEAR = 92.0
@@ -117,7 +119,7 @@ class _Item:
     text: str
     key: bytes
     excerpt: bytes | None
-    order: tuple[int, int, int, str, str, str, int, int]
+    order: tuple[int, int, int, int, str, str, str, int, int]
 
 
 @dataclass
@@ -135,7 +137,7 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
     memo: dict[str, tuple[bytes, bytes | None, int, int]] = {}
     items = []
     for copy in copies:
-        text = "\n".join(copy.paragraphs)
+        text = plain_text(copy.content)
         known = memo.get(text)
         if known is None:
             all_letters, curly = _letters_and_curly(text)
@@ -145,9 +147,10 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
             known = memo[text] = (key, excerpt, len(all_letters), curly)
         key, excerpt, n_letters, curly = known
         curly += sum(copy.title.count(ch) for ch in _TYPOGRAPHIC)
-        # Most complete first, then the most typographic (curly quotes, dashes), then the one
+        # The richest first (a copy whose source keeps the author's markup, an export's, beats plain
+        # text), then the most complete, then the most typographic (curly quotes, dashes), then the one
         # that keeps its trailing markers; ties broken by content, then by place: never by input order.
-        order = (-len(key), -curly, -n_letters, text, copy.title, copy.seen.file, copy.seen.line,
+        order = (-copy.markup, -len(key), -curly, -n_letters, text, copy.title, copy.seen.file, copy.seen.line,
                  copy.seen.position)
         items.append(_Item(copy, text, key, excerpt, order))
     return items
@@ -155,6 +158,8 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
 
 def _match(cluster: _Cluster, item: _Item) -> tuple[str, float] | None:
     best = cluster.best
+    if item.copy.markup and best.copy.markup and item.copy.seen.file == best.copy.seen.file:
+        return None  # two entries of one export are two posts, however alike
     if item.key == best.key:
         same = item.text == best.text and item.copy.title == best.copy.title
         return ("exact", 1.0) if same else ("near", 1.0)
@@ -242,15 +247,17 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
     for cluster in clusters:
         best = min(cluster.items, key=lambda i: i.order).copy
         copies_ = [i.copy for i in cluster.items]
-        slug = base = make_slug(best.title)
+        base = make_slug(best.title)
+        slug = base = f"{base}-post" if ids.reserved(base) else base  # "Cover" is no fixed page's id
         n = 2
         while slug in used:
             slug, n = f"{base}-{n}", n + 1
         used.add(slug)
         posts.append(Post(
-            id=slug, title=best.title, blocks=best.blocks, tags=_tags(copies_),
+            id=slug, title=best.title, content=best.content, tags=_tags(copies_),
             date=_merge_dates(c.date for c in copies_), comments=max(c.comments for c in copies_),
-            provenance=tuple(c.seen for c in copies_)))
+            provenance=tuple(c.seen for c in copies_), thread=best.thread,
+            categories=tuple(dict.fromkeys(k for c in copies_ for k in c.categories))))
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):
             merges.append(Merge(slug, seen, reason, similarity))  # type: ignore[arg-type]
     return posts, merges

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import glob as _glob
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
@@ -163,6 +164,27 @@ def make_folder(folder: Path) -> None:
         raise WriteError(exc, folder, "cannot create the folder", "E410") from None
     if not folder.is_dir():
         raise WriteError(OSError(errno.ENOTDIR, "Not a directory"), folder, "cannot create the folder", "E410")
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Create ``path`` with ``data`` unless it exists (never overwrites); whether it was written."""
+    make_folder(path.parent)
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise WriteError(exc, path) from None
+
+
+def copy_folder(source: Path, target: Path) -> None:
+    """Copy a folder of inputs (a style) to ``target``, which must not exist yet."""
+    try:
+        shutil.copytree(source, target)
+    except OSError as exc:
+        raise WriteError(exc, target, "cannot copy the folder", "E410") from None
 
 
 def check_writable(folder: Path) -> None:

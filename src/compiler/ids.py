@@ -6,7 +6,10 @@ it and checks it): the fixed pages (``cover``, ``halftitle``, ``titlepage``,
 ``page-list``), front and back matter by kind (``foreword``, a second one
 ``foreword-2``), chapters as ``chapter-<id>``, posts by their slug; each with
 its ``-title``, a chapter's ``-intro``, a post's blocks ``<post>-b-1``, a
-quoted letter's blocks ``<post>-b-3-b-1``; page-break markers ``page-<label>``.
+quoted letter's blocks ``<post>-b-3-b-1`` (a figure, a table or an embed is a
+block and has a block's id); a body's footnotes ``<owner>-fn-1`` and the
+references to them ``<owner>-fnref-1``; a post's comments ``<post>-comments``,
+each comment ``<post>-comment-<n>`` in reading order; page-break markers ``page-<label>``.
 EPUB content documents are ``text/<name>.xhtml``: the fixed documents, each
 section by its id and each chapter by its bare id.
 
@@ -23,12 +26,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from compiler.model import Block, Post
+from compiler.model import Post
+from compiler.model.kinds import PAGE_KIND
+from compiler.model.nodes import Block, Blockquote, Content
 
 CHAPTER_PREFIX = "chapter-"
 TITLE = "-title"
 INTRO = "-intro"
 BLOCK = "-b"  # a post's blocks: <post>-b-1, a quote's: <post>-b-1-b-1
+FOOTNOTE = "-fn-"  # <owner>-fn-1
+NOTEREF = "-fnref-"  # <owner>-fnref-1
+COMMENTS = "-comments"  # <post>-comments
+COMMENT = "-comment-"  # <post>-comment-1
 PAGE_PREFIX = "page-"  # EPUB page-break markers: page-1, page-xiv
 COPYRIGHT_PARAGRAPHS = 7  # copyright-1 ... copyright-7
 
@@ -46,6 +55,15 @@ FILE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _PAGE_MARKER = re.compile(rf"^{PAGE_PREFIX}(?:\d+|[ivxlcdm]+)$")
 
 
+def reserved(ident: str) -> bool:
+    """Whether a post may not take ``ident`` (dedup then numbers it): a fixed page's id, a kind of
+    front or back matter (``foreword``, ``foreword-2``) or a page-break marker (``page-12``)."""
+    from compiler.model.kinds import SECTION_KINDS
+
+    return ident in FIXED_IDS or ident.rsplit("-", 1)[0] in SECTION_KINDS or ident in SECTION_KINDS or \
+        bool(_PAGE_MARKER.match(ident))
+
+
 def chapter(chapter_id: str) -> str:
     """A chapter's element id."""
     return CHAPTER_PREFIX + chapter_id
@@ -57,6 +75,31 @@ def title(owner: str) -> str:
 
 def intro(owner: str) -> str:
     return owner + INTRO
+
+
+def blocks(owner: str) -> str:
+    """The prefix of the ids of ``owner``'s top-level blocks (``<owner>-b``)."""
+    return owner + BLOCK
+
+
+def footnote(owner: str, number: int) -> str:
+    """The id of footnote ``number`` (1, 2…) of ``owner``'s body."""
+    return f"{owner}{FOOTNOTE}{number}"
+
+
+def noteref(owner: str, number: int) -> str:
+    """The id of the reference to footnote ``number`` of ``owner``'s body."""
+    return f"{owner}{NOTEREF}{number}"
+
+
+def comments(post: str) -> str:
+    """The id of a post's comments section."""
+    return post + COMMENTS
+
+
+def comment(post: str, number: int) -> str:
+    """The id of a post's comment ``number`` (1, 2… in reading order, replies included)."""
+    return f"{post}{COMMENT}{number}"
 
 
 def page(label: str) -> str:
@@ -97,18 +140,36 @@ def section_ids(kinds: Iterable[str]) -> list[str]:
 
 
 def block_ids(blocks: Sequence[Block], prefix: str) -> Iterator[str]:
-    """The ids of a post's blocks (``prefix`` is ``<post>-b``), quoted letters' blocks included."""
+    """The ids of a body's blocks (``prefix`` is ``<owner>-b``), quotations' blocks included."""
     for n, block in enumerate(blocks, 1):
         block_id = f"{prefix}-{n}"
         yield block_id
-        if block.kind == "quote":
-            yield from block_ids(block.children, block_id + BLOCK)
+        if isinstance(block, Blockquote):
+            yield from block_ids(block.blocks, block_id + BLOCK)
+
+
+def content_ids(content: Content, owner: str) -> Iterator[str]:
+    """Every id the templates write inside ``owner``'s body: blocks, footnotes and references to them."""
+    yield from block_ids(content.blocks, blocks(owner))
+    for n in range(1, len(content.footnotes) + 1):
+        yield footnote(owner, n)
+        yield noteref(owner, n)
 
 
 def post_ids(post: Post) -> Iterator[str]:
     yield post.id
     yield title(post.id)
-    yield from block_ids(post.blocks, post.id + BLOCK)
+    yield from content_ids(post.content, post.id)
+    if post.thread:
+        yield comments(post.id)
+        yield title(comments(post.id))
+        stack, number = list(reversed(post.thread)), 0
+        while stack:  # reading order, as the template numbers them
+            item = stack.pop()
+            number += 1
+            yield comment(post.id, number)
+            yield from content_ids(item.content, comment(post.id, number))
+            stack.extend(reversed(item.replies))
 
 
 def chapter_ids(chapter_id: str, has_intro: bool) -> list[str]:
@@ -144,10 +205,11 @@ def owners(checker: Checks, posts: Sequence[Post], placed: dict[str, tuple[Any, 
     back matter."""
     out = [Owner("the book's fixed pages", (), FIXED_IDS, None, ""),
            *(Owner(f"the {name} page", (), (), name, "") for name in FIXED_DOCUMENTS)]
-    matter = [(part, i, entry) for part in ("front_matter", "back_matter") for i, entry in checker.items(part)
-              if isinstance(entry, dict) and isinstance(entry.get("kind"), str)]
-    for (part, i, entry), section_id in zip(matter, section_ids(entry["kind"] for _, _, entry in matter)):
-        out.append(Owner(f"the {entry['kind']} in {part}", (part, i, "kind"),
+    matter = [(part, i, entry, entry.get("kind") or PAGE_KIND[part]) for part in ("front_matter", "back_matter")
+              for i, entry in checker.items(part)
+              if isinstance(entry, dict) and isinstance(entry.get("kind") or PAGE_KIND[part], str)]
+    for (part, i, entry, kind), section_id in zip(matter, section_ids(kind for *_, kind in matter)):
+        out.append(Owner(f"the {kind} in {part}", (part, i, "kind" if "kind" in entry else "page"),
                          tuple(section_element_ids(section_id)), section_id, "remove or merge the duplicate"))
     by_id = {p.id: p for p in posts}
     for c, entry in checker.items("chapters"):

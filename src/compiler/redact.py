@@ -1,7 +1,10 @@
 """Redaction: replace protected names everywhere in the book model.
 
 Applied to the model before anything is templated, so that titles, text,
-metadata, ids and anchors all carry the replacement. Matching is done in
+metadata, ids and anchors all carry the replacement. Every text of the model
+is reached through the one generic walk, :func:`compiler.model.nodes.map_text`,
+over all text roles (prose, alt text, code, URLs): a field added to a node,
+a post, a section, a chapter or the metadata cannot escape it. Matching is done in
 :mod:`compiler.fold`, the normalisation the leak scan uses too: any case,
 diacritics and other combining marks, invisible characters, compatibility
 forms and look-alike letters from other scripts (``Natasha's``, ``NATÁSHA``,
@@ -19,12 +22,13 @@ from __future__ import annotations
 import codecs
 import re
 from collections.abc import Callable
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any
 
 from compiler.dedup import make_slug
 from compiler.fold import Finder, Occurrence
-from compiler.model import Book, Chapter, Post, Redaction
+from compiler.model import Book, Chapter, Post, Redaction, Section
+from compiler.model.nodes import map_text
 
 
 _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
@@ -127,22 +131,10 @@ def redact_value(value: Any, fix: Callable[[str], str]) -> Any:
     return value
 
 
-def _strings(obj: Any, fix: Callable[[str], str]) -> Any:
-    """A copy of a frozen dataclass with ``fix`` applied to its str and tuple-of-str fields."""
-    changes = {}
-    for f in fields(obj):
-        value = getattr(obj, f.name)
-        if isinstance(value, str) or (isinstance(value, tuple) and all(isinstance(v, str) for v in value)):
-            changes[f.name] = redact_value(value, fix)
-    return replace(obj, **changes)
-
-
 def redact(book: Book) -> Book:
     """Apply the book's redactions to every text, id and field of the model. Ids stay unique: an id
     that redaction turns into one already used (``natashaivanova-story`` and ``natashapetrova-story``
     both become ``n-story``) takes a number (``n-story-2``)."""
-    from compiler.model.assemble import map_post
-
     rs = book.redactions
     if not rs:
         return book
@@ -163,13 +155,15 @@ def redact(book: Book) -> Book:
         return candidate
 
     def post(p: Post) -> Post:
-        return replace(map_post(_strings(p, fix), fix), id=unique(p.id))
+        return replace(map_text(p, fix), id=unique(p.id))
 
     def chapter(c: Chapter) -> Chapter:
-        return replace(_strings(c, fix), id=unique(c.id), posts=tuple(post(p) for p in c.posts))
+        return replace(map_text(replace(c, posts=()), fix), id=unique(c.id), posts=tuple(post(p) for p in c.posts))
+
+    def section(s: Section) -> Section:
+        return replace(map_text(s, fix), id=unique(s.id))
 
     return replace(
-        book, meta=_strings(book.meta, fix), chapters=tuple(chapter(c) for c in book.chapters),
-        front=tuple(replace(_strings(s, fix), id=unique(s.id)) for s in book.front),
-        back=tuple(replace(_strings(s, fix), id=unique(s.id)) for s in book.back),
+        book, meta=map_text(book.meta, fix), chapters=tuple(chapter(c) for c in book.chapters),
+        front=tuple(section(s) for s in book.front), back=tuple(section(s) for s in book.back),
         output=replace(book.output, basename=redact_id(book.output.basename, rs)))

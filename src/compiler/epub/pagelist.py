@@ -22,6 +22,10 @@ from compiler.model import PageBreak
 XHTML = "http://www.w3.org/1999/xhtml"
 EPUB = "http://www.idpf.org/2007/ops"
 _WORD = re.compile(r"\S+")
+#: Elements whose content model refuses a ``<span>`` as their first or last child (lists, tables,
+#: a figure after its caption, the contents): a marker before their first word goes before the
+#: element, one after their last word after it.
+_NO_PHRASING = frozenset({"nav", "ol", "ul", "dl", "table", "thead", "tbody", "tr", "figure"})
 
 
 def parse(xhtml: str, name: str = "") -> etree._ElementTree:
@@ -61,6 +65,9 @@ def _slots(element: etree._Element) -> Iterable[tuple[etree._Element, str]]:
 def insert(element: etree._Element, words: int, label: str) -> None:
     """Insert a page marker before word number ``words`` (0-based) of ``element``."""
     marker = _marker(label)
+    if words <= 0 and etree.QName(element).localname in _NO_PHRASING and element.getparent() is not None:
+        element.addprevious(marker)
+        return
     if words <= 0:
         marker.tail = element.text
         element.text = None
@@ -84,6 +91,10 @@ def insert(element: etree._Element, words: int, label: str) -> None:
         else:
             node.tail = before
             node.addnext(marker)
+        return
+    if etree.QName(element).localname in _NO_PHRASING:  # a span may not end a list, a
+        marker.tail, element.tail = element.tail, None      # table, a figure (after its caption) or a nav
+        element.addnext(marker)
         return
     element.append(marker)  # the page begins after this element's last word
 

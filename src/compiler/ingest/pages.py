@@ -8,15 +8,14 @@ text. Paragraphs are split at blank lines; a line that continues a sentence
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-
 from compiler import files
-from compiler.errors import CompilerError, Diagnostic, display_path
+from compiler.errors import CompilerError, Diagnostic
+from compiler.ingest import ReadOptions, Reader, Source
 from compiler.ingest.headers import Header, parse_footer, parse_header
 from compiler.ingest.structure import structure
 from compiler.ingest.text import codepoint, first_control, is_blank, shown
 from compiler.model import PostCopy, Seen
+from compiler.model.convert import from_blocks
 
 
 def _error(code: str, message: str, name: str, line: int, hint: str) -> CompilerError:
@@ -114,7 +113,7 @@ def _copy(title: tuple[int, str], paras: list[str], header: Header, comments: in
           name: str, position: int) -> PostCopy:
     return PostCopy(
         title=title[1],
-        blocks=structure(paras),
+        content=from_blocks(structure(paras)),
         tags=(header.tag,) if header.tag else (),
         date=header.date,
         comments=comments,
@@ -122,16 +121,23 @@ def _copy(title: tuple[int, str], paras: list[str], header: Header, comments: in
     )
 
 
-def read_pages(paths: Iterable[Path], root: Path | None = None) -> list[PostCopy]:
-    """Read every page; report the problems of all pages at once."""
-    copies: list[PostCopy] = []
-    problems: list[Diagnostic] = []
-    for path in paths:
-        name = display_path(path, root)
-        try:
-            copies.extend(parse_page(files.decode(files.read_bytes(path), name), name))
-        except CompilerError as exc:
-            problems.extend(exc.diagnostics)
-    if problems:
-        raise CompilerError(problems)
-    return copies
+_XML = (b"<?xml", b"<rss", b"<feed", b"<!DOCTYPE", b"<html", b"<HTML")
+
+
+def _sniff(head: bytes) -> bool:
+    """Archive pages are the fallback: any file no other reader recognised."""
+    return True
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> Source:
+    start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if start.startswith(_XML):
+        raise CompilerError(Diagnostic("E129", "markup that no reader reads: not a WordPress export "
+                                       "(no wordpress.org/export/ namespace at its start) and not an archive page",
+                                       name, 1, hint="give a WXR file from Tools → Export, or archive pages saved "
+                                       "as text (a feed is not an export)"))
+    return Source(name, "archive", tuple(parse_page(files.decode(data, name), name)))
+
+
+#: Archive pages: blog pages saved as text (see the module docstring).
+READER = Reader("archive", "archive pages saved as text", _sniff, _read)

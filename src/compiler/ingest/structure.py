@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from compiler.model import Block
+from compiler.model.types import Block
 
 _SIGNOFF = re.compile(
     r"^(?:yours(?: truly| sincerely| faithfully| ever)?|sincerely(?: yours)?|regards|best(?: wishes| regards)?"

@@ -24,6 +24,7 @@ import io
 import mimetypes
 import re
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -32,8 +33,11 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from compiler import files
 from compiler.errors import CompilerError, Diagnostic
+from compiler.ingest import ReadOptions, Reader, Source
 from compiler.ingest.wpcontent import comment_content, plain, post_content
+from compiler.model import DateSpan, PostCopy, Seen
 from compiler.model.entries import Attachment, Author, Category, Comment, Entry, LeftOut
 from compiler.model.nodes import MAX_DEPTH, Image
 
@@ -334,13 +338,27 @@ class _Trimmed(io.RawIOBase):
         return len(data)
 
 
-def read_wxr(source: str | Path | IO[bytes], name: str = "") -> Export:
-    """Read one WXR file (a path or a binary stream); raise :class:`CompilerError` if it is not one."""
+def read_wxr(source: str | Path | IO[bytes], name: str = "", include_status: Collection[str] = (),
+             include_password: Collection[int] = ()) -> Export:
+    """Read one WXR file (a path or a binary stream); raise :class:`CompilerError` if it is not one.
+
+    Published posts without a password are kept; ``include_status`` adds other statuses (``draft``,
+    ``private``, ``future``, ``pending``) and ``include_password`` password-protected items by id.
+    """
     where = name or str(source if isinstance(source, (str, Path)) else "export")
     reader = _Reader()
     stream: _Trimmed | None = None
+    if isinstance(source, (str, Path)):  # every file is read through compiler.files
+        try:
+            source = io.BytesIO(files.read_bytes(Path(source)))
+        except CompilerError as exc:
+            first = exc.diagnostics[0]
+            if first.code != "E102":
+                raise
+            raise CompilerError(Diagnostic("E123", f"cannot read the export: {first.message}", where,
+                                           hint="check the path and the file's permissions")) from None
     try:
-        with open(source, "rb") if isinstance(source, (str, Path)) else contextlib.nullcontext(source) as raw:
+        with contextlib.nullcontext(source) as raw:
             stream = _Trimmed(raw)
             reader.feed(io.BufferedReader(stream))
     except OSError as exc:
@@ -370,9 +388,10 @@ def read_wxr(source: str | Path | IO[bytes], name: str = "") -> Export:
             continue
         status = item.fields.get("wp:status", "").strip() or "draft"
         password = item.fields.get("wp:post_password", "").strip()
-        if status != "publish" or password:
+        if (status != "publish" and status not in include_status) or \
+                (password and _int(item.fields.get("wp:post_id")) not in include_password):
             left_out.append(LeftOut(_int(item.fields.get("wp:post_id")), kind, plain(item.fields.get("title", "")),
-                                    "password" if status == "publish" else status))
+                                    "password" if password and status in ("publish", *include_status) else status))
             continue
         (posts if kind == "post" else pages).append(builder.entry(item, kind))
     channel = reader.channel
@@ -390,4 +409,36 @@ def read_wxr_bytes(data: bytes, name: str = "export") -> Export:
     return read_wxr(io.BytesIO(data), name)
 
 
-__all__ = ["Export", "read_wxr", "read_wxr_bytes", "parse_date"]
+# -- the reader registry's entry (compiler.ingest) ------------------------------------------------
+_WP_BYTES = re.compile(rb"https?://wordpress\.org/export/1\.[0-2]/")
+UNTITLED = "Untitled"
+
+
+def _sniff(head: bytes) -> bool:
+    """An XML or RSS start, and the WordPress export namespace among the first bytes."""
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith((b"<?xml", b"<rss")) and _WP_BYTES.search(head) is not None
+
+
+def _copy(entry: Entry, name: str, position: int) -> PostCopy:
+    """A post of the export as the post copy dedup merges (with the archive pages' copies, if any)."""
+    day = entry.date.date() if entry.date else None
+    return PostCopy(title=entry.title.strip() or UNTITLED, content=entry.content, tags=entry.tags,
+                    date=DateSpan(day, day) if day else None, comments=entry.comment_count,
+                    seen=Seen(name, 0, position, "WordPress export"), thread=entry.comments,
+                    categories=tuple(dict.fromkeys(c.path[0] if c.path else c.name for c in entry.categories)),
+                    markup=True)
+
+
+def _read(data: bytes, name: str, options: ReadOptions) -> Source:
+    export = read_wxr(io.BytesIO(data), name, options.include_status, options.include_password)
+    meta = {"title": export.title, "language": export.language, "link": export.link,
+            "author": next((a.name for a in export.authors if a.name), "")}
+    return Source(name, "wxr", tuple(_copy(e, name, n) for n, e in enumerate(export.posts, 1)), export.pages,
+                  export.left_out, export.warnings, meta)
+
+
+#: WordPress exports (WXR 1.0-1.2), recognised by their namespace.
+READER = Reader("wxr", "WordPress exports (WXR)", _sniff, _read)
+
+__all__ = ["Export", "READER", "read_wxr", "read_wxr_bytes", "parse_date"]

@@ -7,18 +7,21 @@ problems, each with its line and column, or returns a :class:`Validated`.
 
 from __future__ import annotations
 
+import difflib
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from compiler import files
 from compiler.dedup import dedup
 from compiler.errors import CompilerError, Diagnostic, display_path
-from compiler.ingest import read_pages
+from compiler.ingest import ReadOptions, Source, all_copies, read_sources
 from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
 from compiler.manifest.schema import ManifestSpec, validate
 from compiler.manifest.yamlsrc import YAMLSyntaxError, load
 from compiler.model import Merge, Post
+from compiler.model.entries import Entry, LeftOut
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,17 @@ class Validated:
     merges: tuple[Merge, ...]
     chapters: dict[str, list[str]]
     warnings: tuple[Diagnostic, ...]
+    pages: tuple[Entry, ...] = ()  # the exports' pages, for front and back matter by slug
+    left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
+    formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
+
+    def left_out_summary(self) -> list[str]:
+        """One line per source that left posts or pages out, with the counts by reason."""
+        by_source: dict[str, Counter[str]] = {}
+        for source, item in self.left_out:
+            by_source.setdefault(source, Counter())[f"{item.kind} {item.reason}"] += 1
+        return [f"{source}: left out " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+                for source, counts in by_source.items()]
 
 
 MAX_MANIFEST_BYTES = files.MAX_MANIFEST_BYTES
@@ -72,20 +86,26 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     checker.values()
     checker.environment()
     checker.files()
-    sources = checker.sources()
+    sources = checker.sources() + external_sources(checker)
     checker.output_dir(path.resolve(), sources)
     posts: list[Post] = []
     merges: list[Merge] = []
     copies = 0
     complete = checker.sources_complete and bool(sources)
+    read: list[Source] = []
     if sources:
         try:
-            found = read_pages(sources, root)
+            read = read_sources(sources, root, _options(spec))
+            found = all_copies(read)
             copies = len(found)
             posts, merges = dedup(found)
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
             complete = False
+    diagnostics.extend(Diagnostic("W120", w.removeprefix(f"{s.name}: "), s.name, warning=True)
+                       for s in read for w in s.warnings)
+    pages = tuple(p for s in read for p in s.pages)
+    _check_pages(checker, pages)
     if complete:  # post ids are checked against every post, or not at all
         chapters = checker.placements(posts, strict)
         checker.corrections(posts)
@@ -98,7 +118,49 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         errors.sort(key=lambda d: (d.file != name, d.file, d.line, d.column))
         raise CompilerError(errors)
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
-                     tuple(d for d in diagnostics if d.warning))
+                     tuple(d for d in diagnostics if d.warning), pages,
+                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read))
+
+
+def _options(spec: ManifestSpec | None) -> ReadOptions:
+    if spec is None:
+        return ReadOptions()
+    return ReadOptions(frozenset(spec.include_status), frozenset(spec.include_password))
+
+
+def external_sources(checker: Checker) -> list[Path]:
+    """The files ``external_sources`` names: anywhere on disk (relative to the manifest or absolute),
+    one file each (no globs), only ever read."""
+    found: list[Path] = []
+    for i, value in checker.items("external_sources"):
+        if not isinstance(value, str) or not value:
+            continue
+        if any(ch in value for ch in "*?["):
+            checker.add("E271", f"external source '{shown(value)}' is a pattern", ("external_sources", i),
+                        "name each file outside the project on its own line")
+            continue
+        target = (checker.root / value).resolve()
+        if not target.is_file():
+            checker.add("E270", f"external source '{shown(value)}' is not a file", ("external_sources", i),
+                        "fix the path (relative to the manifest's folder)")
+            continue
+        if target not in found:
+            found.append(target)
+    return found
+
+
+def _check_pages(checker: Checker, pages: tuple[Entry, ...]) -> None:
+    """Every ``page:`` of the front and back matter is a page of an export (E272)."""
+    slugs = {p.slug for p in pages}
+    for part in ("front_matter", "back_matter"):
+        for i, entry in checker.items(part):
+            slug = entry.get("page") if isinstance(entry, dict) else None
+            if isinstance(slug, str) and slug and slug not in slugs:
+                close = difflib.get_close_matches(slug, sorted(slugs), n=1)
+                hint = f"did you mean '{close[0]}'?" if close else \
+                    "name the slug of a page of a WordPress export in sources" if slugs else \
+                    "no source is a WordPress export with pages"
+                checker.add("E272", f"page '{shown(slug)}' is not in the sources", (part, i, "page"), hint)
 
 
 def _unique_chapter_ids(checker: Checker) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from compiler.errors import Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest.yamlsrc import Located
-from compiler.model.kinds import Format, PageSize, SectionKind
+from compiler.model.kinds import PAGE_KIND, Format, PageSize, SectionKind, Status
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z\d]{5,8})*$")
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -68,9 +68,24 @@ class BookSpec(_Strict):
 
 
 class MatterSpec(_Strict):
-    kind: SectionKind
+    """Editorial Markdown (``file``) or a page of a WordPress export, by slug (``page``)."""
+
+    kind: SectionKind | None = None
     title: str | None = None
-    file: NonEmpty
+    file: NonEmpty | None = None
+    page: NonEmpty | None = None
+
+    @model_validator(mode="after")
+    def _file_or_page(self) -> MatterSpec:
+        if (self.file is None) == (self.page is None):
+            raise ValueError("give either 'file' (a Markdown file) or 'page' (an export's page slug), not both")
+        if self.file is not None and self.kind is None:
+            raise ValueError("a 'file' needs a 'kind', such as 'foreword'")
+        return self
+
+    def kind_in(self, part: str) -> SectionKind:
+        """The section kind: as written, or for a page the part's default (:data:`PAGE_KIND`)."""
+        return self.kind or PAGE_KIND[part]
 
 
 class RuleSpec(_Strict):
@@ -97,6 +112,7 @@ class ChapterSpec(_Strict):
     rule: RuleSpec | None = None
     include: list[NonEmpty] = []
     exclude: list[NonEmpty] = []
+    comments: bool | None = None  # print the posts' comments (default: the book's ``comments``)
 
     @model_validator(mode="after")
     def _posts_or_rule(self) -> ChapterSpec:
@@ -126,13 +142,23 @@ class RedactionSpec(_Strict):
 
 class ManifestSpec(_Strict):
     book: BookSpec
-    sources: Annotated[list[NonEmpty], Field(min_length=1)]
+    sources: list[NonEmpty]  # globs inside the project ([] when every source is external)
+    external_sources: list[NonEmpty] = []  # single files anywhere (read, never written): E270, E271
+    include_status: list[Status] = []  # WordPress statuses besides 'publish'
+    include_password: list[Annotated[int, Field(ge=1)]] = []  # password-protected posts, by export id
+    comments: bool = False  # print approved comments after each post (a chapter's ``comments`` wins)
     front_matter: list[MatterSpec] = []
     chapters: Annotated[list[ChapterSpec], Field(min_length=1)]
     back_matter: list[MatterSpec] = []
     output: OutputSpec = OutputSpec()
     corrections: list[CorrectionSpec] = []
     redactions: list[RedactionSpec] = []
+
+    @model_validator(mode="after")
+    def _some_source(self) -> ManifestSpec:
+        if not self.sources and not self.external_sources:
+            raise ValueError("give 'sources' (globs inside the project) or 'external_sources' (files)")
+        return self
 
 
 def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:

@@ -5,7 +5,6 @@ builds a :class:`Book` from a validated manifest before anything is written.
 """
 
 from compiler.model.types import (
-    Block,
     Book,
     Chapter,
     Cover,
@@ -22,5 +21,5 @@ from compiler.model.types import (
     count_words,
 )
 
-__all__ = ["Block", "Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "PageBreak", "Post",
+__all__ = ["Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "PageBreak", "Post",
            "PostCopy", "Redaction", "Section", "Seen", "count_words"]

@@ -1,8 +1,8 @@
 """Assemble the frozen :class:`Book` from a validated manifest.
 
 This is the model stage: editor's corrections and redactions are applied
-here, to the model, before anything is templated; editorial Markdown is
-rendered with markdown-it-py; dates come from the manifest or
+here, to the model, before anything is templated; editorial Markdown becomes
+nodes through :mod:`compiler.model.markdown` (no HTML is held in the model); dates come from the manifest or
 ``SOURCE_DATE_EPOCH``, never from the clock.
 """
 
@@ -26,13 +26,16 @@ from compiler.ingest.text import shown
 from compiler.manifest import Validated
 from compiler.manifest.schema import MatterSpec
 from compiler.model.kinds import SECTION_KINDS
+from compiler.model.entries import Entry
+from compiler.model.markdown import MarkdownTooDeep, parse_markdown
+from compiler.model.nodes import Content, map_text, plain_text
 from compiler.model.types import (
-    Block, Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
+    Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
 )
 
-# Raw HTML in Markdown shows as text; images are off (nothing is fetched for editorial text).
-# Nesting past markdown-it's limit is dropped silently: parse deeper than any book may go, and refuse
-# (E258) what goes past MAX_NESTING, so that no word is ever lost.
+# The checker of editorial Markdown (parse_markdown makes the nodes). Nesting past markdown-it's limit
+# is dropped silently: parse deeper than any book may go, and refuse (E258) what goes past MAX_NESTING,
+# so that no word is ever lost.
 class _Markdown(MarkdownIt):
     def validateLink(self, url: str) -> bool:  # noqa: N802 - markdown-it's name
         """Every link is a link token, judged by :func:`_link` (E257): none turns into text unsaid."""
@@ -42,7 +45,6 @@ class _Markdown(MarkdownIt):
 _MD = _Markdown("commonmark", {"xhtmlOut": True, "html": False, "typographer": True,
                                "maxNesting": 100}).enable(
     ["replacements", "smartquotes"]).disable("image")
-_H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
 
 
@@ -61,11 +63,11 @@ class _Link:
     href: str
 
 
-def markdown(text: str, name: str = "", links: list[_Link] | None = None) -> str:
-    """Render editorial Markdown to XHTML; raw HTML in it is shown as text. A link that would
-    leave the book (a relative or absolute path, another scheme) is an error at its line (E257);
-    in-book links (``#id``) are collected in ``links``, to be checked once every id is known.
-    Nesting deeper than the parser can follow is E258, never a crash."""
+def check_markdown(text: str, name: str = "", links: list[_Link] | None = None) -> None:
+    """Check editorial Markdown before it becomes nodes. A link that would leave the book (a
+    relative or absolute path, another scheme) is an error at its line (E257); in-book links
+    (``#id``) are collected in ``links``, to be checked once every id is known. Nesting deeper than
+    the parser can follow is E258, never a crash."""
     too_deep = CompilerError(Diagnostic("E258", f"Markdown nested more than {MAX_NESTING} deep", name,
                                         hint="unnest the emphasis, quotes or lists"))
     try:
@@ -83,7 +85,6 @@ def markdown(text: str, name: str = "", links: list[_Link] | None = None) -> str
                 raise CompilerError(replace(too_deep.diagnostics[0], line=line))
             if child.type == "link_open":
                 _link(_Link(name, line, str(child.attrGet("href") or "")), links)
-    return _MD.renderer.render(tokens, _MD.options, {})
 
 
 def _link(link: _Link, links: list[_Link] | None) -> None:
@@ -101,7 +102,7 @@ def _link(link: _Link, links: list[_Link] | None) -> None:
 def _check_links(book: Book, links: list[_Link]) -> None:
     """Every ``#id`` an editorial link names is an element of the book (E257 otherwise)."""
     known = {i for s in (*book.front, *book.back) for i in ids.section_element_ids(s.id)}
-    known |= {i for c in book.chapters for i in ids.chapter_ids(c.id, bool(c.intro_html))}
+    known |= {i for c in book.chapters for i in ids.chapter_ids(c.id, bool(c.intro.blocks))}
     known |= {i for p in book.posts for i in ids.post_ids(p)}
     problems = [Diagnostic("E257", f"link to '{shown(link.href)}': the book has no such id", link.file, link.line,
                            hint="link to a post id, chapter-<chapter id> or a section id")
@@ -110,24 +111,31 @@ def _check_links(book: Book, links: list[_Link]) -> None:
         raise CompilerError(problems)
 
 
-def _split_title(text: str) -> tuple[str | None, str]:
+_H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def markdown(text: str, name: str, links: list[_Link] | None = None) -> Content:
+    """Editorial Markdown as nodes, checked (:func:`check_markdown`); raw HTML in it stays text.
+    ``name``: the file, for the error."""
+    check_markdown(text, name, links)
+    try:
+        return parse_markdown(text)
+    except MarkdownTooDeep as exc:
+        raise CompilerError(Diagnostic("E258", f"Markdown nested too deep: {exc}", name,
+                                       hint="flatten the quotes or lists")) from None
+
+
+def _split_title(text: str, name: str) -> tuple[str | None, str]:
     match = _H1.search(text)
     if match and not text[: match.start()].strip():
-        return _MD.renderInline(match[1]), "\n" * text[: match.end()].count("\n") + text[match.end():]
+        return plain_text(markdown(match[1], name)), "\n" * text[: match.end()].count("\n") + text[match.end():]
     return None, text
 
 
-def map_blocks(blocks: tuple[Block, ...], fn: Callable[[str], str]) -> tuple[Block, ...]:
-    """Apply ``fn`` to every text of every block, keeping the structure."""
-    return tuple(
-        replace(b, text=fn(b.text), lines=tuple(fn(x) for x in b.lines), children=map_blocks(b.children, fn))
-        for b in blocks
-    )
-
-
-def map_post(post: Post, fn: Callable[[str], str]) -> Post:
-    """Apply ``fn`` to a post's title and text."""
-    return replace(post, title=fn(post.title), blocks=map_blocks(post.blocks, fn))
+def correct_post(post: Post, fn: Callable[[str], str]) -> Post:
+    """Apply a correction ``fn`` to a post's title and to every text of its body (all roles: a
+    misspelt name is as wrong in an alt text or a caption), through the one generic walk."""
+    return replace(post, title=fn(post.title), content=map_text(post.content, fn))
 
 
 def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
@@ -146,9 +154,17 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
     return book_date, dt.datetime.combine(book_date, dt.time(), tzinfo=dt.timezone.utc)
 
 
-def _section(root: Path, spec: MatterSpec, used: set[str], links: list[_Link]) -> Section:
-    title, body = _split_title(files.read_text(root / spec.file))
-    return Section(ids.section_id(spec.kind, used), spec.kind, spec.title or title or SECTION_KINDS[spec.kind].title,
+def _section(root: Path, spec: MatterSpec, part: str, used: set[str], pages: dict[str, Entry],
+             links: list[_Link]) -> Section:
+    """A front or back matter section: editorial Markdown, or a page of an export (by slug)."""
+    kind = spec.kind_in(part)
+    if spec.page is not None:
+        page = pages[spec.page]
+        return Section(ids.section_id(kind, used), kind, spec.title or page.title or SECTION_KINDS[kind].title,
+                       page.content)
+    assert spec.file is not None  # the schema asks for a file or a page
+    title, body = _split_title(files.read_text(root / spec.file), spec.file)
+    return Section(ids.section_id(kind, used), kind, spec.title or title or SECTION_KINDS[kind].title,
                    markdown(body, spec.file, links))
 
 
@@ -159,7 +175,7 @@ def _replace(text: str, find: str, by: str) -> str:
 def _corrected(posts: tuple[Post, ...], validated: Validated) -> dict[str, Post]:
     by_id = {p.id: p for p in posts}
     for fix in validated.spec.corrections:
-        by_id[fix.post] = map_post(by_id[fix.post], functools.partial(_replace, find=fix.find, by=fix.replace))
+        by_id[fix.post] = correct_post(by_id[fix.post], functools.partial(_replace, find=fix.find, by=fix.replace))
     return by_id
 
 
@@ -176,19 +192,27 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
         names_changed=bool(spec.redactions))
     posts = _corrected(validated.posts, validated)
     used: set[str] = set()
+    pages = {p.slug: p for p in reversed(validated.pages)}  # the first export's page of a slug wins
     links: list[_Link] = []
-    front = tuple(_section(root, s, used, links) for s in spec.front_matter)
-    back = tuple(_section(root, s, used, links) for s in spec.back_matter)
+    front = tuple(_section(root, s, "front_matter", used, pages, links) for s in spec.front_matter)
+    back = tuple(_section(root, s, "back_matter", used, pages, links) for s in spec.back_matter)
+
+    def placed(post_id: str, comments: bool) -> Post:
+        post = posts[post_id]
+        return post if comments or not post.thread else replace(post, thread=())
+
     chapters = tuple(
         Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
-                intro_html=markdown(files.read_text(root / c.intro), c.intro, links) if c.intro else "",
-                posts=tuple(posts[p] for p in validated.chapters[c.id]))
+                intro=markdown(files.read_text(root / c.intro), c.intro, links) if c.intro else Content(),
+                posts=tuple(placed(p, spec.comments if c.comments is None else c.comments)
+                            for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
                     style_dir=(root / spec.output.style))
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
-                sources=tuple(p.relative_to(root).as_posix() for p in validated.sources),
-                redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions))
+                sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
+                redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),
+                source_formats=validated.formats)
     _check_links(book, links)
     return redact(book) if redact else book

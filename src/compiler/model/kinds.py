@@ -51,3 +51,9 @@ SECTION_KINDS: dict[SectionKind, SectionSpec] = {
     "notes": SectionSpec("Notes", "endnotes", "doc-endnotes"),
 }
 assert set(SECTION_KINDS) == set(get_args(SectionKind))
+
+#: The kind of a front or back matter entry that names an export's page (``- page: about``) and no kind.
+PAGE_KIND: dict[str, SectionKind] = {"front_matter": "introduction", "back_matter": "appendix"}
+
+#: Post statuses of a WordPress export a manifest may add to ``publish`` (``include_status``).
+Status = Literal["draft", "private", "future", "pending"]

@@ -13,9 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from compiler.model.entries import Comment
 from compiler.model.kinds import SECTION_KINDS, Format, PageSize, SectionKind
+from compiler.model.nodes import EXEMPT, ROLE, Content, paragraphs, plain_text
 
 BlockKind = Literal["p", "heading", "quote", "signoff", "note"]
+
+#: Field metadata of a str that is no text (an id, a kind, a language tag): the text walks
+#: (:func:`~compiler.model.nodes.map_text`) leave it alone; redaction rewrites ids as ids.
+_NOT_TEXT = {ROLE: EXEMPT}
 
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 
@@ -28,7 +34,11 @@ def count_words(text: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A block of post text.
+    """A block of an archive page's post text, as :mod:`compiler.ingest.structure` guesses it.
+
+    Internal to reading archive pages: :mod:`compiler.model.convert` turns
+    these into :class:`~compiler.model.nodes.Content` at once, and nothing
+    after ingest (dedup, the model, the writers) sees a ``Block``.
 
     ``p`` paragraph, ``heading`` a short heading line inside a post, ``note``
     an editorial aside such as "(to be continued)", ``signoff`` a closing
@@ -80,15 +90,18 @@ class PostCopy:
     """One copy of a post as read from one archive page."""
 
     title: str
-    blocks: tuple[Block, ...]
+    content: Content
     tags: tuple[str, ...]
     date: DateSpan | None
     comments: int
     seen: Seen
+    thread: tuple[Comment, ...] = ()  # approved comments, threaded, when the source holds them
+    categories: tuple[str, ...] = ()  # top-level categories, when the source has them
+    markup: bool = False  # the source keeps the author's markup: preferred to a plain-text copy
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
-        return tuple(t for b in self.blocks for t in b.texts())
+        return tuple(paragraphs(self.content))
 
     @property
     def text(self) -> str:
@@ -97,23 +110,26 @@ class PostCopy:
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """A unique post after deduplication."""
+    """A unique post after deduplication (``id`` is walked by no text walk: redaction rewrites it as an id)."""
 
-    id: str
+    id: str = field(metadata=_NOT_TEXT)
     title: str
-    blocks: tuple[Block, ...]
+    content: Content
     tags: tuple[str, ...]
     date: DateSpan | None
-    comments: int
+    comments: int  # how many the source says it has (an archive page's footer, or the thread's size)
     provenance: tuple[Seen, ...]
+    thread: tuple[Comment, ...] = ()  # the approved comments, threaded, when the source holds them
+    categories: tuple[str, ...] = ()  # top-level categories of the source
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
-        return tuple(t for b in self.blocks for t in b.texts())
+        """The plain text of every text block of the body, in order."""
+        return tuple(paragraphs(self.content))
 
     @property
     def words(self) -> int:
-        return sum(count_words(p) for p in self.paragraphs)
+        return count_words(plain_text(self.content))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,23 +144,23 @@ class Merge:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """Front or back matter: a titled piece of editorial text (safe XHTML)."""
+    """Front or back matter: a titled piece of editorial text (from Markdown, as nodes)."""
 
-    id: str
-    kind: SectionKind
+    id: str = field(metadata=_NOT_TEXT)
+    kind: SectionKind = field(metadata=_NOT_TEXT)
     title: str
-    html: str
+    content: Content
 
 
 @dataclass(frozen=True, slots=True)
 class Chapter:
     """A numbered chapter: intro and posts, in reading order."""
 
-    id: str
+    id: str = field(metadata=_NOT_TEXT)
     number: int
     title: str
     subtitle: str
-    intro_html: str
+    intro: Content  # the editor's introduction (empty: none)
     posts: tuple[Post, ...]
 
 
@@ -164,7 +180,7 @@ class Metadata:
     title: str
     subtitle: str
     authors: tuple[str, ...]
-    language: str
+    language: str = field(metadata=_NOT_TEXT)
     publisher: str
     date: dt.date
     modified: dt.datetime
@@ -221,6 +237,7 @@ class Book:
     root: Path
     sources: tuple[str, ...]
     redactions: tuple[Redaction, ...] = ()
+    source_formats: tuple[str, ...] = ()  # each source's format: "archive" (pages), "wxr" (an export)
 
     @property
     def front_before_toc(self) -> tuple[Section, ...]:

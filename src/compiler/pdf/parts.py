@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import math
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +30,7 @@ from typing import Any
 from compiler import cache, files, urls
 from compiler.model import Book, PageBreak
 from compiler.model.kinds import WORDS_PER_PAGE
+from compiler.model.nodes import plain_text
 from compiler.render import Renderer, Slice
 from compiler.trace import trace
 from compiler.pdf import refused, roman, stylesheet_paths
@@ -38,7 +38,6 @@ from compiler.pdf import refused, roman, stylesheet_paths
 WORDS_PER_GROUP = 30000
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
-_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -242,7 +241,7 @@ class PartRenderer:
         """Roughly how long a part takes to lay out, in words."""
         sections = ((self.book.front_before_toc if part.front else ()) + (self.book.front_after_toc if part.prelims else ())
                     + (self.book.back if part.back else ()))
-        return (_words(self.book, part.chapters or ()) + sum(len(_TAGS.sub(" ", s.html).split()) for s in sections)
+        return (_words(self.book, part.chapters or ()) + sum(len(plain_text(s.content).split()) for s in sections)
                 + (FRONT_PAGES_WEIGHT if part.front else 0))
 
     def _estimate(self, numbers: tuple[int, ...], words_per_page: float) -> int:

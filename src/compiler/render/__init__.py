@@ -25,6 +25,7 @@ from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest.text import shown
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
+from compiler.render import nodes
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
 PRINT_STYLESHEETS = ("book.css", "print.css")  # then page-<size>.css
@@ -165,6 +166,7 @@ class Renderer:
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
             section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
+        nodes.register(self.env)  # post bodies and editorial text: styles/templates/nodes.html
 
     def render(self, template: str, **context: Any) -> str:
         """Render one template; a broken or unsafe template is an input error (E107) at its line."""

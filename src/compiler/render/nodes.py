@@ -8,12 +8,18 @@ goldens and previews), with the same autoescaping the book uses.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 from markupsafe import Markup
 
-from compiler.model.nodes import Content
+from compiler.model.entries import Comment
+from compiler.model.nodes import Content, Embed, Figure, Image
+
+if TYPE_CHECKING:
+    from compiler.model import Book, Post
 
 
 def node_type(node: object) -> str:
@@ -29,12 +35,58 @@ def footnote_numbers(content: Content) -> dict[str, int]:
     return numbers
 
 
+def resolve_media(url: str) -> Path | None:
+    """The local file of an image URL, or None. Images are never fetched; until a media folder is
+    given (``compiler/media.py``, to come) every image is a placeholder. The one call site is
+    :func:`media_src`."""
+    return None
+
+
+def media_src(url: str) -> str | None:
+    """What an ``<img src>`` may hold for ``url``: a local file, or None (a framed placeholder)."""
+    local = resolve_media(url)
+    return local.as_uri() if local is not None else None
+
+
+def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
+    """A thread in reading order: (number from 1, depth from 0, comment), replies after their parent."""
+    out: list[tuple[int, int, Comment]] = []
+    stack = [(0, c) for c in reversed(comments)]
+    while stack:
+        depth, comment = stack.pop()
+        out.append((len(out) + 1, depth, comment))
+        stack.extend((depth + 1, r) for r in reversed(comment.replies))
+    return out
+
+
+def _images(content: Content) -> Iterator[str]:
+    stack: list[object] = [*content.blocks, *content.footnotes]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Image):
+            yield node.src
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
+                         if hasattr(v, "__dataclass_fields__"))
+
+
+def unfetched(book: Book) -> list[tuple[Post, str]]:
+    """(post, URL) of every image that is printed as a placeholder, in book order, each once a post."""
+    found: list[tuple[Post, str]] = []
+    for post in book.posts:
+        urls = dict.fromkeys(_images(post.content))
+        found.extend((post, url) for url in urls if media_src(url) is None)
+    return found
+
+
 def register(env: jinja2.Environment) -> None:
     """Make ``nodes.html`` usable in ``env``."""
+    from compiler import ids
     from compiler.render import typo
 
     env.filters.update(node_type=node_type, typo=typo)
-    env.globals.update(footnote_numbers=footnote_numbers)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
@@ -45,7 +97,7 @@ def environment(style_dir: Path) -> jinja2.Environment:
     return env
 
 
-def render_content(content: Content, prefix: str, style_dir: Path) -> Markup:
-    """One body as XHTML, through the ``content`` macro of ``nodes.html``."""
+def render_content(content: Content, owner: str, style_dir: Path) -> Markup:
+    """One body as XHTML, through the ``content`` macro of ``nodes.html`` (ids ``<owner>-b-1``…)."""
     module = environment(style_dir).get_template("nodes.html").make_module()
-    return Markup(str(module.content(content, prefix)))  # type: ignore[attr-defined]
+    return Markup(str(module.content(content, owner)))  # type: ignore[attr-defined]
