@@ -19,6 +19,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "sources"
 PROJECT_PARTS = ("book.yaml", "sources", "chapters", "styles")
 
+#: The real blogs beside the project (../shared/corpora), read in place and never copied; tests that
+#: need them skip with a message when they are absent.
+CORPORA = ROOT.parent / "shared" / "corpora"
+#: The WordPress exports among them, by a short name.
+WXR_EXPORTS = {
+    "theme-unit-test": "wp-theme-unit-test/themeunittestdata.wordpress.xml",
+    "block-test": "wp-theme-unit-test/64-block-test-data.xml",
+    "wptest": "wptest/wptest.xml",
+    "jekyll-import": "wxr-jekyll-import-wpcom/sitetitle.wordpress.2025-01-19.000.xml",
+    "theme-test-ja": "wp-theme-test-data-ja/wordpress-theme-test-data-ja.xml",
+}
+
 
 def copy_project(target: Path) -> Path:
     """Copy what a build needs (manifest, sources, chapters, styles) into ``target``."""

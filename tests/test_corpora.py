@@ -22,17 +22,10 @@ from compiler.ingest.wxr import read_wxr
 from compiler.model.nodes import paragraphs
 from compiler.render import typo
 
-from conftest import run_compiler, squash
+from conftest import CORPORA, WXR_EXPORTS, run_compiler, squash
 from pdftools import body_text, labels
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-EXPORTS = {
-    "theme-unit-test": "wp-theme-unit-test/themeunittestdata.wordpress.xml",
-    "block-test": "wp-theme-unit-test/64-block-test-data.xml",
-    "wptest": "wptest/wptest.xml",
-    "jekyll-import": "wxr-jekyll-import-wpcom/sitetitle.wordpress.2025-01-19.000.xml",
-    "theme-test-ja": "wp-theme-test-data-ja/wordpress-theme-test-data-ja.xml",
-}
+EXPORTS = WXR_EXPORTS
 #: Share of each post's sentences that must be found in each edition.
 FOUND = 0.97
 _SENTENCE = re.compile(r"(?<=[.!?…。！？])[”’\"')」』]*\s*(?=\S)")

@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from compiler.errors import CompilerError
+from conftest import CORPORA, WXR_EXPORTS
 from compiler.ingest.wxr import read_wxr, read_wxr_bytes
 from compiler.model.nodes import ROLES, Embed, Figure, Paragraph, Text, iter_text, plain_text
 
-CORPORA = Path(__file__).resolve().parents[1].parent / "shared" / "corpora"
-WXR_FILES = {
-    "tut-classic": "wp-theme-unit-test/themeunittestdata.wordpress.xml",
-    "tut-blocks": "wp-theme-unit-test/64-block-test-data.xml",
-    "wptest": "wptest/wptest.xml",
-    "jekyll-wpcom": "wxr-jekyll-import-wpcom/sitetitle.wordpress.2025-01-19.000.xml",
-    "tut-ja": "wp-theme-test-data-ja/wordpress-theme-test-data-ja.xml",
-}
+WXR_FILES = WXR_EXPORTS
 
 
 def wxr(items, ns="http://wordpress.org/export/1.2/", channel=""):
@@ -183,9 +177,9 @@ def expected_counts(path):
 
 
 #: Post items per file and left out by status, from corpora/README.md's inventory (counted apart from this code).
-INVENTORY = {"tut-classic": (58, {"future": 1, "draft": 1, "password": 1}), "tut-blocks": (61, {}),
-             "wptest": (37, {"future": 1, "draft": 1, "password": 1}), "jekyll-wpcom": (7, {}),
-             "tut-ja": (42, {"future": 1, "draft": 2, "password": 1})}
+INVENTORY = {"theme-unit-test": (58, {"future": 1, "draft": 1, "password": 1}), "block-test": (61, {}),
+             "wptest": (37, {"future": 1, "draft": 1, "password": 1}), "jekyll-import": (7, {}),
+             "theme-test-ja": (42, {"future": 1, "draft": 2, "password": 1})}
 
 
 @pytest.mark.parametrize("name", WXR_FILES)
@@ -233,7 +227,7 @@ def test_corpus_bodies_keep_their_words(name):
 
 
 def test_corpus_classic_features():
-    export = read_wxr(corpus("tut-classic"))
+    export = read_wxr(corpus("theme-unit-test"))
     by_title = {p.title: p for p in export.posts}
     assert sum(p.sticky for p in export.posts) == 1 and by_title["Template: Sticky"].sticky
     assert max(len(c.path) for p in export.posts for c in p.categories) == 3
@@ -252,14 +246,14 @@ def test_corpus_classic_features():
 
 
 def test_corpus_block_footnotes_and_embeds():
-    export = read_wxr(corpus("tut-blocks"))
+    export = read_wxr(corpus("block-test"))
     notes = [p for p in export.posts if p.content.footnotes]
     assert len(notes) == 1 and [plain_text(f) for f in notes[0].content.footnotes] == ["A note", "Another note"]
     assert sum(isinstance(b, Embed) for p in export.posts for b in p.content.blocks) >= 20
 
 
 def test_corpus_japanese_titles_and_terms():
-    export = read_wxr(corpus("tut-ja"))
+    export = read_wxr(corpus("theme-test-ja"))
     assert sum(bool(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", p.title)) for p in export.posts) >= 30
     assert any(re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", c.name) for p in export.posts for c in p.categories)
 
