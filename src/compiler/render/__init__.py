@@ -108,7 +108,7 @@ class Slice:
 WHOLE = Slice()
 
 
-class _Sandbox(ImmutableSandboxedEnvironment):
+class TemplateSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, and more: a template reads the book model and plain values only.
     Nothing on a path (``book.root``, ``book.output.style_dir``: ``read_text``, ``write_text``,
     ``unlink``…) and nothing a module holds but its own functions and constants can be reached."""
@@ -157,7 +157,7 @@ class Renderer:
         # Sandboxed: a template under styles/ may come from anyone; it can format the book but never
         # reach Python's internals (``cycler.__init__.__globals__.os``), run commands or read files.
         self.templates = (book.output.style_dir / "templates").resolve()
-        self.env = _Sandbox(
+        self.env = TemplateSandbox(
             loader=jinja2.FileSystemLoader(self.templates),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
             trim_blocks=False, lstrip_blocks=False)

@@ -90,9 +90,11 @@ def register(env: jinja2.Environment) -> None:
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
-    """An environment like the book's (autoescape, strict) over ``style_dir/templates``."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    """An environment like the book's (sandboxed, autoescape, strict) over ``style_dir/templates``."""
+    from compiler.render import TemplateSandbox
+
+    env = TemplateSandbox(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
+                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
     register(env)
     return env
 
