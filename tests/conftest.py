@@ -75,6 +75,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "report": out / "report.json", "stderr": Path(project / "stderr.txt")} | _save(project, result)
 
 
+def built_copy(built: dict[str, Path], target: Path) -> Path:
+    """A copy of the session's built project, with its warm cache, built again in its own folder
+    (from the cache: a second or so), so that its build stamp is its own."""
+    shutil.copytree(built["project"], target)
+    result = run_compiler("book.yaml", cwd=target)
+    assert result.returncode == 0, result.stderr
+    return target
+
+
 def _save(project: Path, result: subprocess.CompletedProcess[str]) -> dict[str, Path]:
     (project / "stderr.txt").write_text(result.stderr)
     return {}

@@ -17,7 +17,7 @@ import pytest
 
 from compiler import cli
 from compiler.errors import Exit
-from conftest import copy_project
+from conftest import built_copy, copy_project
 
 PDF = "slavery-is-not-dead.pdf"
 
@@ -125,14 +125,10 @@ def test_a_source_named_after_a_redacted_person_is_not_recorded(project: Path,
 
 # -- forged cache entries -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def cached(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes]:
+def cached(tmp_path_factory: pytest.TempPathFactory, built: dict[str, Path]) -> tuple[Path, bytes]:
     """A built project (cache warm) and its clean PDF."""
-    from conftest import run_compiler
-
-    project = copy_project(tmp_path_factory.mktemp("forged"))
-    result = run_compiler("book.yaml", "--format", "pdf", cwd=project)
-    assert result.returncode == 0, result.stderr
-    return project, (project / "out" / PDF).read_bytes()
+    project = built_copy(built, tmp_path_factory.mktemp("forged") / "project")
+    return project, built["pdf"].read_bytes()
 
 
 def _forge(entry: Path, data: bytes) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compiler.trace import Event, events
-from conftest import copy_project, run_compiler
+from conftest import built_copy, copy_project, run_compiler
 
 
 def _digests(out: Path) -> dict[str, str]:
@@ -34,11 +34,8 @@ ALL_PARTS = {"front", "chapters 1-2", "chapters 3-5", "contents"}
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    project = copy_project(tmp_path_factory.mktemp("cache"))
-    first = run_compiler("book.yaml", cwd=project)
-    assert first.returncode == 0, first.stderr
-    return project
+def project(tmp_path_factory: pytest.TempPathFactory, built: dict[str, Path]) -> Path:
+    return built_copy(built, tmp_path_factory.mktemp("cache") / "project")
 
 
 def test_no_op_rebuild_only_checks_hashes(project: Path) -> None:
