@@ -257,7 +257,10 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
             id=slug, title=best.title, content=best.content, tags=_tags(copies_),
             date=_merge_dates(c.date for c in copies_), comments=max(c.comments for c in copies_),
             provenance=tuple(c.seen for c in copies_), thread=best.thread,
-            categories=tuple(dict.fromkeys(k for c in copies_ for k in c.categories))))
+            categories=tuple(dict.fromkeys(k for c in copies_ for k in c.categories)),
+            authors=tuple(dict.fromkeys(a for c in copies_ for a in c.authors)),
+            category_paths=tuple(dict.fromkeys(k for c in copies_ for k in c.category_paths)),
+            status=best.status, post_format=best.post_format, sticky=any(c.sticky for c in copies_)))
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):
             merges.append(Merge(slug, seen, reason, similarity))  # type: ignore[arg-type]
     return posts, merges

@@ -25,7 +25,7 @@ import mimetypes
 import re
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
@@ -393,7 +393,7 @@ def read_wxr(source: str | Path | IO[bytes], name: str = "", include_status: Col
             left_out.append(LeftOut(_int(item.fields.get("wp:post_id")), kind, plain(item.fields.get("title", "")),
                                     "password" if password and status in ("publish", *include_status) else status))
             continue
-        (posts if kind == "post" else pages).append(builder.entry(item, kind))
+        (posts if kind == "post" else pages).append(replace(builder.entry(item, kind), status=status))
     channel = reader.channel
     return Export(
         title=plain(channel.get("title", "")), link=channel.get("link", ""), language=channel.get("language", ""),
@@ -427,7 +427,9 @@ def _copy(entry: Entry, name: str, position: int) -> PostCopy:
                     date=DateSpan(day, day) if day else None, comments=entry.comment_count,
                     seen=Seen(name, 0, position, "WordPress export"), thread=entry.comments,
                     categories=tuple(dict.fromkeys(c.path[0] if c.path else c.name for c in entry.categories)),
-                    markup=True)
+                    markup=True, authors=(entry.author,) if entry.author else (),
+                    category_paths=tuple(dict.fromkeys(c.path or (c.name,) for c in entry.categories)),
+                    status=entry.status, post_format=entry.format, sticky=entry.sticky)
 
 
 def _read(data: bytes, name: str, options: ReadOptions) -> Source:

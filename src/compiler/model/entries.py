@@ -76,6 +76,7 @@ class Entry:
     tags: tuple[str, ...] = ()
     format: str = exempt(default="standard")
     sticky: bool = False
+    status: str = exempt(default="publish")
     content: Content = Content()
     excerpt: str = ""
     comments: tuple[Comment, ...] = ()

@@ -98,6 +98,12 @@ class PostCopy:
     thread: tuple[Comment, ...] = ()  # approved comments, threaded, when the source holds them
     categories: tuple[str, ...] = ()  # top-level categories, when the source has them
     markup: bool = False  # the source keeps the author's markup: preferred to a plain-text copy
+    authors: tuple[str, ...] = ()  # display names, when the source names them
+    category_paths: tuple[tuple[str, ...], ...] = ()  # each category with its ancestors, top first
+    status: str = field(default="publish", metadata=_NOT_TEXT)  # WordPress post status
+    post_format: str = field(default="standard", metadata=_NOT_TEXT)  # WordPress post format
+    sticky: bool = False
+    excerpt: bool = False  # the source holds a summary only (a feed's description): a full copy wins
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
@@ -121,6 +127,11 @@ class Post:
     provenance: tuple[Seen, ...]
     thread: tuple[Comment, ...] = ()  # the approved comments, threaded, when the source holds them
     categories: tuple[str, ...] = ()  # top-level categories of the source
+    authors: tuple[str, ...] = ()  # display names, when a source names them
+    category_paths: tuple[tuple[str, ...], ...] = ()  # each category with its ancestors, top first
+    status: str = field(default="publish", metadata=_NOT_TEXT)  # WordPress post status
+    post_format: str = field(default="standard", metadata=_NOT_TEXT)  # WordPress post format
+    sticky: bool = False
 
     @property
     def paragraphs(self) -> tuple[str, ...]:
