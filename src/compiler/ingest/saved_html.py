@@ -56,7 +56,7 @@ _NOISE = ("script, style, noscript, form, nav, aside, iframe[src*='facebook.com/
           ".sd-sharing-enabled, .sd-block, .jp-relatedposts, #jp-post-flair, .sharing, .share-buttons, "
           ".social-share, .addtoany_share_save_container, .a2a_kit, .wpcnt, .wordads-ad-wrapper, .more-link, "
           ".post-navigation, .navigation, .comments-area, #comments, .comment-respond, .widget, .widget-area, "
-          ".entry-footer, .entry-meta, .post-edit-link, .screen-reader-text, .wp-block-buttons.share, "
+          ".entry-footer, .entry-meta, .post-edit-link, .screen-reader-text, .sharing-buttons, "
           ".likes-widget-placeholder, .wpl-likebox, .page-links")
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.I)
 _COUNT = re.compile(r"(\d[\d,.]*)\s+(?:comments?|replies|responses?|thoughts?)", re.I)
@@ -100,17 +100,16 @@ def _text(node: LexborNode | None) -> str:
 
 
 def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
+    """Each matched element once (a selector list matches one element per selector), none inside another."""
     kept: list[LexborNode] = []
+    ids: set[int] = set()
     for node in nodes:
-        parent = node.parent
-        inside = False
-        while parent is not None:
-            if any(parent.mem_id == k.mem_id for k in kept):
-                inside = True
-                break
-            parent = parent.parent
-        if not inside:
+        at: LexborNode | None = node
+        while at is not None and at.mem_id not in ids:
+            at = at.parent
+        if at is None:
             kept.append(node)
+            ids.add(node.mem_id)
     return kept
 
 
@@ -175,8 +174,8 @@ class _Page:
         body = body or node.css_first(".entry-content") or node.css_first(".entry-summary")
         if body is None:
             return None
-        excerpt = "entry-summary" in (body.attributes.get("class") or "") and \
-            node.css_first(".entry-content") is None
+        excerpt = ("entry-summary" in (body.attributes.get("class") or "") and node.css_first(".entry-content") is None) \
+            or body.css_first(".more-link") is not None  # an archive's teaser: the full copy wins
         for noise in body.css(_NOISE):
             noise.decompose()
         where = f"{self.name}: post {title[:60]!r}"
@@ -184,7 +183,7 @@ class _Page:
         content = map_images(html_to_content(html, where, self.warn), self.image(title))
         date = _date(node, self.name)
         day = date.date() if date else None
-        authors = _names(node, ".byline .author a, .byline .fn, .author.vcard a, .entry-author-name")
+        authors = _names(node, ".byline .author a, .byline .fn, .author.vcard a, .byline a[rel='author'], .entry-author-name")
         categories = _names(node, ".cat-links a, a[rel='category tag']")
         tags = tuple(t for t in _names(node, ".tags-links a, a[rel='tag']") if t not in categories)
         classes = node.attributes.get("class") or ""

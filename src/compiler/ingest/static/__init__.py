@@ -48,6 +48,7 @@ MAX_POST_BYTES = 4 * 1024 * 1024
 UNTITLED = "Untitled"
 _REPO_FILES = {"readme", "license", "licence", "changelog", "contributing", "source", "code_of_conduct",
                "security", "authors", "notice"}
+_OTHER_READERS = {".txt", ".xml", ".html", ".htm", ".rss", ".atom"}
 _FALSE = {False, "false", "no", "0", "off"}
 _TRUE = {True, "true", "yes", "1", "on"}
 
@@ -63,14 +64,20 @@ def _sniff(head: bytes) -> bool:
 
 
 def _is_site(folder: Path) -> bool:
-    """A folder of Markdown posts, or a site's root."""
+    """A site's root, a folder of Markdown posts, or a folder holding no file another reader reads
+    (whose reading then says it holds no post, E166)."""
     site = sites.find_site(folder)
     if site.generator and site.root.resolve() == folder.resolve():
         return True
     try:
-        return next(iter(sites.markdown_files(folder)), None) is not None
+        if next(iter(sites.markdown_files(folder)), None) is not None:
+            return True
     except sites.TooMany:
         return True
+    try:
+        return not any(p.suffix.lower() in _OTHER_READERS for p in folder.iterdir())
+    except OSError:
+        return False
 
 
 def _error(code: str, message: str, name: str, line: int, hint: str) -> CompilerError:
@@ -216,7 +223,7 @@ class _Reading:
         if path.suffix.lower() in (".html", ".htm"):
             content = html_content(body, where, self.warn)
         else:
-            content = markdown_content(body, where, fm.body_line, self.warn)
+            content = markdown_content(body, name, where, fm.body_line, self.warn)
 
         def local(image: Image) -> Image:
             found = sites.resolve_image(self.site, path, image.src)
@@ -263,11 +270,11 @@ def _read_path(path: Path, name: str, options: ReadOptions) -> Source:
         reading.read(post, reading.shown_name(post), folder=True)
     if not reading.copies:
         drafts = sum(1 for item in reading.left_out if item.reason == "draft")
-        extra = f" ({drafts} draft{'s' if drafts != 1 else ''} left out: add include_status: [draft])" if drafts \
-            else ""
-        raise _error("E166", f"the folder holds no post{extra}", name, 0,
-                     "name a site's folder, or its content/posts or _posts folder, holding Markdown posts"
-                     if not drafts else "publish a post, or include drafts")
+        if drafts:
+            raise _error("E166", f"the folder holds no published post: {drafts} draft{'s' if drafts != 1 else ''} "
+                         "left out", name, 0, "publish one, or add 'include_status: [draft]' to book.yaml")
+        raise _error("E166", "the folder holds no post", name, 0,
+                     "name a site's folder, or its content/posts or _posts folder, holding Markdown posts")
     return _source(reading, name, site)
 
 

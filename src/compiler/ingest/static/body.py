@@ -39,11 +39,11 @@ def _note_id(token: Token) -> str:
     return str(int((token.meta or {}).get("id", 0)) + 1)
 
 
-def _footnote_ref(tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+def _footnote_ref(renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     return f'<sup data-fn="{_note_id(tokens[idx])}"></sup>'
 
 
-def _nothing(tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+def _nothing(renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
     return ""
 
 
@@ -80,10 +80,10 @@ def markdown_html(text: str, name: str, line: int) -> tuple[str, list[tuple[str,
     return body, [(i, _MD.renderer.render(t, _MD.options, env)) for i, t in notes]
 
 
-def markdown_content(text: str, name: str, line: int, warn: Callable[[str], None]) -> Content:
-    """A post body in Markdown as a :class:`Content` (warnings name ``name``)."""
+def markdown_content(text: str, name: str, where: str, line: int, warn: Callable[[str], None]) -> Content:
+    """A post body in Markdown as a :class:`Content` (errors name the file ``name``, warnings ``where``)."""
     body, notes = markdown_html(text, name, line)
-    return html_to_content(body, name, warn, notes)
+    return html_to_content(body, where, warn, notes)
 
 
 def html_content(text: str, name: str, warn: Callable[[str], None]) -> Content:

@@ -104,7 +104,10 @@ def _yaml(text: str, name: str, offset: int) -> tuple[dict[str, Any], dict[str, 
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 + offset if mark else offset
-        raise _error("E160", f"front matter is not valid YAML: {exc.problem or exc.context}", name, line,
+        what = exc.problem or exc.context
+        if exc.context and exc.context_mark and exc.problem_mark and exc.context_mark.line != exc.problem_mark.line:
+            what = f"{exc.problem} ({exc.context} at line {exc.context_mark.line + 1 + offset})"
+        raise _error("E160", f"front matter is not valid YAML: {what}", name, line,
                      "fix the indentation, quotes or colons there", mark.column + 1 if mark else 0) from None
     except yaml.YAMLError as exc:
         raise _error("E160", f"front matter is not valid YAML: {exc}", name, offset,
@@ -141,10 +144,10 @@ def _toml(text: str, name: str, offset: int) -> tuple[dict[str, Any], dict[str, 
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
-        line = int(found[1]) + offset if found else offset
-        message = _TOML_LINE.sub("", str(exc)).strip()
+        line = int(found[1]) + offset if found else offset + text.count("\n") + 2  # at its end: the closing +++
+        message = re.sub(r"\s*\(at [^)]*\)", "", str(exc)).strip()
         raise _error("E161", f"front matter is not valid TOML: {message}", name, line,
-                     "fix the value there (dates as 2024-05-27 or 2024-05-27T11:00:00-04:00)") from None
+                     "fix the value there; write dates as 2024-05-27 or 2024-05-27T11:00:00-04:00") from None
     lines: dict[str, int] = {}
     for number, raw in enumerate(text.split("\n"), offset + 1):
         key = raw.split("=", 1)[0].strip().strip("\"'").lower()

@@ -31,12 +31,19 @@ _TAG = re.compile(r"\{\{<\s*/?\*.*?\*/\s*>\}\}|\{\{%\s*/?\*.*?\*/\s*%\}\}"  # Hu
                   r"|\{\{-?.*?-?\}\}", re.S)  # a Liquid output
 _NAME = re.compile(r"^\{[{%][<%]?-?\s*(/?)\s*([\w.-]*)\s*(.*?)\s*-?[>%]?[}%]\}$", re.S)
 _HIGHLIGHT = {"highlight", "endhighlight"}
+_HIGHLIGHT_LINE = re.compile(r"^\s*(?:\{\{<\s*highlight\s+(.*?)\s*>\}\}|\{%-?\s*highlight\s+(.*?)\s*-?%\})\s*$")
+_HIGHLIGHT_END = re.compile(r"^\s*(?:\{\{<\s*/\s*highlight\s*>\}\}|\{%-?\s*endhighlight\s*-?%\})\s*$")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 
 
 def _language(args: str) -> str:
     word = args.split(maxsplit=1)[0] if args.split() else ""
     return re.sub(r"[^\w+#.-]", "", word.strip("\"'"))
+
+
+def _is_highlight(tag: str) -> bool:
+    found = _NAME.match(tag)
+    return bool(found) and found[2].lower() in _HIGHLIGHT
 
 
 class _Stripper:
@@ -58,7 +65,7 @@ class _Stripper:
             self.mode = "comment" if name == "comment" else ""
             return ""
         if name in _HIGHLIGHT or (name == "highlight" and closing):
-            return "\n```\n" if closing or name.startswith("end") else f"\n```{_language(args)}\n"
+            return "```" if closing or name.startswith("end") else f"```{_language(args)}"
         shown_tag = shown(" ".join(text.split()), 80)
         self.warn(f"{self.where}:{line}: W160 template tag {shown_tag} removed: the book has no site "
                   "generator to run it")
@@ -73,6 +80,11 @@ class _Stripper:
             if any(a <= match.start() < b for a, b in code):
                 continue
             kept = text[at:match.start()]
+            if _is_highlight(match[0]) and (kept.strip() or text[match.end():].strip()):
+                out.append(kept)  # a fence must stand on its own line
+                out.append("\n" + self.tag(match[0], number) + "\n")
+                at = match.end()
+                continue
             if self.mode != "comment":
                 out.append(kept)
             if self.mode == "raw" and not re.match(r"\{%-?\s*endraw", match[0]):
@@ -95,6 +107,17 @@ def strip_tags(body: str, where: str, start_line: int, warn: Callable[[str], Non
     fence = ""
     for number, text in enumerate(body.split("\n"), start_line):
         opened = _FENCE.match(text)
+        if fence == "highlight":
+            if _HIGHLIGHT_END.match(text):
+                fence = ""
+                out.append("```")
+            else:
+                out.append(text)
+            continue
+        if (start := _HIGHLIGHT_LINE.match(text)) is not None:
+            fence = "highlight"
+            out.append(f"```{_language(start[1] or start[2] or '')}")
+            continue
         if fence:
             if opened and opened[1][0] == fence[0] and len(opened[1]) >= len(fence) and not text.strip(" `~"):
                 fence = ""
