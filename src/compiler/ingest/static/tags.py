@@ -43,7 +43,7 @@ def _language(args: str) -> str:
 
 def _is_highlight(tag: str) -> bool:
     found = _NAME.match(tag)
-    return bool(found) and found[2].lower() in _HIGHLIGHT
+    return found is not None and found[2].lower() in _HIGHLIGHT
 
 
 class _Stripper:
