@@ -220,9 +220,10 @@ def _read_path(path: Path, name: str, options: ReadOptions) -> Source:
     site = tree.css_first("meta[property='og:site_name']")
     root = tree.css_first("html")
     language = (root.attributes.get("lang") or "") if root is not None else ""
+    author = next((a for _, c in found if isinstance(c, PostCopy) for a in c.authors), "")
     meta = {"title": (site.attributes.get("content") or "") if site else _text(tree.css_first(".site-title")),
-            "language": language, "author": next((a for _, c in found if isinstance(c, PostCopy)
-                                                  for a in c.authors), "")}
+            "language": language, "author": author,
+            "media_root": str(path.parent.resolve())}  # the folder the posts' local image paths are relative to
     return Source(name, "saved-html", tuple(c for kind, c in found if isinstance(c, PostCopy)),
                   tuple(c for kind, c in found if isinstance(c, Entry)), (), tuple(page.warnings), meta)
 

@@ -280,6 +280,7 @@ def _read_path(path: Path, name: str, options: ReadOptions) -> Source:
 
 def _source(reading: _Reading, name: str, site: sites.Site) -> Source:
     meta = sites.site_meta(site)
+    meta["media_root"] = str(site.root.resolve())  # the folder the posts' local image paths are relative to
     if not meta.get("author"):
         authors = [a for c in reading.copies for a in c.authors]
         if authors:
