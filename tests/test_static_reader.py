@@ -14,7 +14,7 @@ from compiler.ingest import ReadOptions, read_source, reader_for
 from compiler.ingest.static import MAX_POST_BYTES
 from compiler.ingest.static.tags import strip_tags
 from compiler.manifest import load_manifest
-from compiler.model.nodes import CodeBlock, Emphasis, Figure, FootnoteRef, Paragraph, Table, plain_text, to_data
+from compiler.model.nodes import CodeBlock, Embed, Emphasis, Figure, FootnoteRef, Paragraph, Table, plain_text, to_data
 
 from conftest import ROOT, run_compiler
 
@@ -77,10 +77,16 @@ def test_markdown_tables_footnotes_and_raw_html_through_the_allow_list(hugo) -> 
 
 
 def test_shortcodes_are_removed_with_a_warning_naming_the_post_and_line(hugo) -> None:  # type: ignore[no-untyped-def]
-    assert "tests/fixtures/static/hugo/content/posts/toml-post.md:14: W160 template tag {{< youtube dQw4w9WgXcQ >}} " \
-        "removed: the book has no site generator to run it" in hugo.warnings
-    text = plain_text(_by_title(hugo)["Counting the harbour boats"].content)
-    assert "youtube" not in text and "{{ not a tag }}" in text  # inline code keeps its braces
+    assert "tests/fixtures/static/hugo/content/posts/toml-post.md:14: W160 template tag " \
+        "{{< newsletter-signup list=\"harbour\" >}} removed: the book has no site generator to run it" in hugo.warnings
+    assert sum(" W160 " in w for w in hugo.warnings) == 1  # youtube, figure and highlight are Hugo's own: read
+    content = _by_title(hugo)["Counting the harbour boats"].content
+    text = plain_text(content)
+    assert "newsletter" not in text and "{{ not a tag }}" in text  # inline code keeps its braces
+    embed = next(b for b in content.blocks if isinstance(b, Embed))
+    assert embed.url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ" and embed.provider == "youtube"
+    figure = next(b for b in content.blocks if isinstance(b, Figure) and "lighthouse" in plain_text(b))
+    assert [(i.src, i.alt) for i in figure.images] == [("static/images/diagram.png", "The harbour from above")]
 
 
 def test_images_resolve_in_the_site_and_a_missing_one_warns_with_its_alt_text(hugo) -> None:  # type: ignore[no-untyped-def]
