@@ -216,3 +216,15 @@ def test_broken_markdown_from_the_command_line_exits_2_without_traceback() -> No
         assert result.returncode == 2, result.stderr
         assert result.stderr == (folder / "expected.txt").read_text(encoding="utf-8")
         assert "Traceback" not in result.stderr
+
+
+def test_a_link_leading_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text("---\ntitle: Secret\ndate: 2024-01-01\n---\n\nNot for the book.\n")
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "hugo", site)
+    (site / "content" / "posts" / "linked").symlink_to(outside)
+    (site / "content" / "posts" / "linked.md").symlink_to(outside / "secret.md")
+    (site / "content" / "posts" / "loop").symlink_to(site / "content")
+    assert "Secret" not in _by_title(read_source(site))
