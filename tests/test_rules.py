@@ -12,6 +12,7 @@ filter leaves out) are broken manifests in ``tests/manifests/`` (36 to 43).
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from compiler.errors import CompilerError
 from compiler.manifest import load_manifest
 from compiler.model.assemble import assemble
 
-from conftest import ROOT
+from conftest import ROOT, run_compiler
 
 RULES = Path(__file__).parent / "rules"
 CASES = sorted(p for p in RULES.iterdir() if p.is_dir())
@@ -117,3 +118,81 @@ chapters:
     assert validated.chapters["iom"] and all("IOM" in by_id[i].tags for i in validated.chapters["iom"])
     rest = [by_id[i].title.casefold() for i in validated.chapters["rest"]]
     assert rest == sorted(rest) and len(rest) + len(validated.chapters["iom"]) == len(validated.posts) == 13
+
+
+BOOK = """book: {title: Rules, authors: [Tester], date: 2026-01-01}
+sources: [blog.xml]
+comments: true
+filter: {exclude_tags: [Photos]}
+front_matter:
+  - page: about
+chapters:
+  - {id: asia, title: Asia, rule: {categories: [Asia]}, sort: date-desc}
+  - {id: law, title: Law, rule: {categories: [Law]}, comments: false}
+  - {id: rest, title: Rest, rule: {}, sort: title}
+  - {id: contact, title: Write to Me, page: contact}
+"""
+
+
+@pytest.fixture(scope="module")
+def rules_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The export as a book of rules, a filter, a page chapter and comments, built once (EPUBCheck on)."""
+    project = tmp_path_factory.mktemp("rules-book")
+    shutil.copytree(ROOT / "styles", project / "styles")
+    _project(project, BOOK)
+    result = run_compiler("book.yaml", "--epubcheck", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return project / "out"
+
+
+def _chapters(epub: Path) -> dict[str, str]:
+    """Each chapter document's text, by chapter title, and the comments' markup."""
+    from lxml import etree
+
+    out = {}
+    with zipfile.ZipFile(epub) as z:
+        for member in z.namelist():
+            if member.endswith(".xhtml"):
+                root = etree.fromstring(z.read(member))
+                for h1 in root.xpath("//*[@class='chapter-title']"):  # its own text: not the hidden number
+                    out["".join(h1.xpath("text()"))] = etree.tostring(root, encoding="unicode").replace("\u00a0", " ")
+    return out
+
+
+def test_the_rules_book_builds_with_rules_filter_page_chapter_and_comments(rules_book: Path) -> None:
+    chapters = _chapters(rules_book / "book.epub")
+    assert set(chapters) == {"Asia", "Law", "Rest", "Write to Me"}
+    asia = chapters["Asia"]
+    assert asia.index('id="a-note-on-shelters"') > asia.index('id="spring-in-almaty"')  # newest first
+    assert "Gallery of the Steppe" not in "".join(chapters.values())  # the filter's Photos tag
+    assert "the letters reach me" in chapters["Write to Me"]
+    # Comments: approved only, threaded (the reply one level in), in date order; off in Law.
+    assert "cheap watches" not in asia
+    order = [asia.index(text) for text in ("First to comment", "Lovely photographs", "Thank you kindly")]
+    assert order == sorted(order)
+    reply = asia[:asia.index("Thank you kindly")].rsplit('class="comment ', 1)[1]
+    assert reply.startswith("depth-1"), reply[:40]
+    assert "Court Day" in chapters["Law"] and "full of journalists" not in chapters["Law"]
+
+
+def _sizes(pdf: Path, starts: tuple[str, ...]) -> dict[str, float]:
+    """The font size (points, after the text and graphics matrices) each text run starting with one
+    of ``starts`` is drawn at."""
+    from pypdf import PdfReader
+
+    found: dict[str, float] = {}
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        for start in starts:
+            if text.replace("\u00a0", " ").startswith(start):
+                found[start] = round(size * abs(tm[3]) * abs(cm[3]), 2)
+    for page in PdfReader(str(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_comments_are_set_smaller_than_the_post(rules_book: Path) -> None:
+    sizes = _sizes(rules_book / "book.pdf", ("The apple trees", "First to comment", "Thank you kindly"))
+    assert len(sizes) == 3, sizes
+    assert sizes["First to comment"] < sizes["The apple trees"] * 0.9, sizes
+    assert sizes["Thank you kindly"] == sizes["First to comment"], sizes  # a reply as small as its parent
