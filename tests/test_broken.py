@@ -103,3 +103,13 @@ def test_every_case_has_its_expected_line() -> None:
 
 def test_the_catalogue_holds_at_least_eight_cases() -> None:
     assert len(CASES) >= 8
+
+
+def test_every_code_a_case_prints_is_documented() -> None:
+    """In README.md's code list: the code itself, or its family (`E11x` archive pages)."""
+    import re
+
+    readme = (BROKEN.parent.parent / "README.md").read_text(encoding="utf-8")
+    for case in CASES:
+        code = re.search(r"\b([EW]\d{3})\b", (case / "expected.txt").read_text(encoding="utf-8"))
+        assert code and (f"`{code[1]}`" in readme or f"`{code[1][:3]}x`" in readme), (case.name, code[0] if code else "")
