@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -61,8 +62,16 @@ LISTS: dict[str, tuple[str, Callable[[Post], Iterable[str]]]] = {
 _CLOSED: dict[str, set[str]] = {"formats": set(get_args(PostFormat)), "statuses": set(get_args(PostStatus))}
 
 
-def _fold(name: str) -> set[str]:
-    return {name.casefold(), make_slug(name)}
+@functools.lru_cache(maxsize=4096)
+def _fold(name: str) -> frozenset[str]:
+    """A name as a rule matches it: case-folded, and as its slug."""
+    return frozenset((name.casefold(), make_slug(name)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded(names: tuple[str, ...]) -> frozenset[str]:
+    """Every form of a post's names (its categories, say) a rule value may match."""
+    return frozenset(f for name in names for f in _fold(name))
 
 
 def _day(value: Any) -> dt.date | None:
@@ -116,8 +125,8 @@ class Rule:
 
     @staticmethod
     def holds(key: str, values: Iterable[str], post: Post) -> bool:
-        have = {f for name in LISTS[key][1](post) for f in _fold(name)}
-        return any(v.casefold() in have or make_slug(v) in have for v in values)
+        have = _folded(tuple(LISTS[key][1](post)))
+        return any(not _fold(v).isdisjoint(have) for v in values)
 
     def dated(self, post: Post) -> bool:
         if self.since is None and self.until is None:
