@@ -100,10 +100,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _pages(paths: Sequence[Path]) -> list[Path]:
+    from compiler.ingest import readers
+
     pages: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml")]))
+        if path.is_dir() and any(r.folder is not None and r.folder(path) for r in readers()):
+            pages.append(path)  # a static site's folder: one source
+        elif path.is_dir():
+            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml"), *path.glob("*.html"), *path.glob("*.htm")]))
         elif path.is_file():
             pages.append(path)
         else:

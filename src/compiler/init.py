@@ -232,8 +232,9 @@ def init(sources: Sequence[Path], folder: Path | None = None, media: Path | None
     if not sources:
         raise CompilerError(Diagnostic("E274", "no source given", "init", hint="name a WordPress export or pages"))
     for path in sources:
-        if not path.is_file():
-            raise CompilerError(Diagnostic("E274", "no such file", str(path), hint="name an export or archive page"))
+        if not (path.is_file() or path.is_dir()):
+            raise CompilerError(Diagnostic("E274", "no such file or folder", str(path),
+                                           hint="name an export, archive pages or a static site's folder"))
     folder = (folder or sources[0].resolve().parent).resolve()
     manifest = folder / "book.yaml"
     if manifest.exists():

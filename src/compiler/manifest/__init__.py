@@ -8,6 +8,7 @@ problems, each with its line and column, or returns a :class:`Validated`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -104,8 +105,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
             complete = False
-    diagnostics.extend(Diagnostic("W120", w.removeprefix(f"{s.name}: "), s.name, warning=True)
-                       for s in read for w in s.warnings)
+    diagnostics.extend(_warning(s, w) for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
     diagnostics.extend(_empty_sources(read))
@@ -126,6 +126,17 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
                      tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read))
 
 
+_CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)
+
+
+def _warning(source: Source, warning: str) -> Diagnostic:
+    """A reader's warning: one that names its file (and line) and code keeps them, others are W120."""
+    coded = _CODED.match(warning)
+    if coded:
+        return Diagnostic(coded["code"], coded["message"], coded["file"], int(coded["line"] or 0), warning=True)
+    return Diagnostic("W120", warning.removeprefix(f"{source.name}: "), source.name, warning=True)
+
+
 def _options(spec: ManifestSpec | None) -> ReadOptions:
     if spec is None:
         return ReadOptions()
@@ -144,8 +155,8 @@ def external_sources(checker: Checker) -> list[Path]:
                         "name each file outside the project on its own line")
             continue
         target = (checker.root / value).resolve()
-        if not target.is_file():
-            checker.add("E270", f"external source '{shown(value)}' is not a file", ("external_sources", i),
+        if not (target.is_file() or target.is_dir()):
+            checker.add("E270", f"external source '{shown(value)}' is not a file or folder", ("external_sources", i),
                         "fix the path (relative to the manifest's folder)")
             continue
         if target not in found:

@@ -45,7 +45,21 @@ def _day(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def _has_front_matter(path: Path) -> bool:
+    """Whether a Markdown file opens with a static site's front matter (``---`` or ``+++``)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.readline(64).removeprefix(b"\xef\xbb\xbf").rstrip() in (b"---", b"+++")
+    except OSError:
+        return False
+
+
 def _size(path: Path) -> int:
+    if path.is_dir():
+        return 0
     try:
         return path.stat().st_size
     except OSError:
@@ -118,7 +132,8 @@ class Checker:
                 self.sources_complete = False
                 continue
             before = len(self.diagnostics)
-            matches = self._glob(pattern, ("sources", i))
+            folder = self.root / pattern
+            matches = [folder] if not _MAGIC.search(pattern) and folder.is_dir() else self._glob(pattern, ("sources", i))
             outside = [m for m in matches if not files.inside(self.root, m)]
             for m in outside:
                 self.add("E211", f"source '{shown(m.name)}' is a link that leads outside the project",
@@ -168,6 +183,10 @@ class Checker:
     def _not_a_page(self, path: Path) -> bool:
         """The manifest, a Markdown file, a style or an output: never an archive page."""
         resolved = path.resolve()
+        if resolved.is_dir():  # a static site's folder: its reader says whether it holds posts
+            return False
+        if resolved.suffix.lower() in (".md", ".markdown") and _has_front_matter(resolved):
+            return False  # a static site's post (editorial Markdown has no front matter)
         if resolved.suffix.lower() in (".yaml", ".yml", ".md", ".pdf", ".epub", ".json"):
             return True
         style = self.get("output", "style")
