@@ -123,11 +123,11 @@ def cmd_posts(args: argparse.Namespace) -> int:
     from compiler.dedup import dedup
     from compiler.ingest import all_copies, read_sources
     from compiler.listing import rows, to_json
-    from compiler.manifest import empty_source
+    from compiler.manifest import empty_sources
     from compiler.report import dedup_summary
 
     sources = read_sources(_pages(args.paths))
-    if empty := [d for s in sources if (d := empty_source(s)) is not None]:
+    if empty := empty_sources(sources):
         raise CompilerError(empty)
     copies = all_copies(sources)
     posts, merges = dedup(copies)

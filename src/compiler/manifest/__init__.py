@@ -108,7 +108,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     diagnostics.extend(_warning(s, w) for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
-    diagnostics.extend(_empty_sources(read))
+    diagnostics.extend(empty_sources(read))
     complete = complete and not any(d.code == "E284" for d in diagnostics)
     if complete:  # post ids are checked against every post, or not at all
         chapters = checker.placements(posts, strict)
@@ -166,7 +166,7 @@ def external_sources(checker: Checker) -> list[Path]:
 
 def empty_source(source: Source) -> Diagnostic | None:
     """E284 for a source that holds neither a post the book may take nor a page (an export of
-    nothing but drafts, say): named by the file, never silently a book with a post less."""
+    nothing but drafts, say), named by the file (see :func:`empty_sources`)."""
     if source.copies or source.pages:
         return None
     held = f", only {len(source.left_out)} left out ({', '.join(sorted({i.reason for i in source.left_out}))})" \
@@ -176,7 +176,11 @@ def empty_source(source: Source) -> Diagnostic | None:
                       if source.left_out else "give a source with posts, or remove it")
 
 
-def _empty_sources(read: list[Source]) -> list[Diagnostic]:
+def empty_sources(read: list[Source]) -> list[Diagnostic]:
+    """E284 for each source when no source holds a post: a book (or a listing) of nothing. One empty
+    source among others is no error (a section's ``_index.md`` matched by a glob, a draft)."""
+    if any(s.copies for s in read):
+        return []
     return [d for s in read if (d := empty_source(s)) is not None]
 
 
