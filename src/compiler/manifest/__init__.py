@@ -19,6 +19,7 @@ from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest import ReadOptions, Source, all_copies, read_sources
 from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
+from compiler.manifest.rules import check_ranges
 from compiler.manifest.schema import ManifestSpec, validate
 from compiler.manifest.yamlsrc import YAMLSyntaxError, load
 from compiler.model import Merge, Post
@@ -85,6 +86,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     spec, diagnostics = validate(located, name)
     checker = Checker(located, name, root)
     checker.values()
+    check_ranges(checker)
     checker.environment()
     checker.files()
     sources = checker.sources() + external_sources(checker)
@@ -106,6 +108,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     diagnostics.extend(_warning(s, w) for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
+    diagnostics.extend(empty_sources(read))
+    complete = complete and not any(d.code == "E284" for d in diagnostics)
     if complete:  # post ids are checked against every post, or not at all
         chapters = checker.placements(posts, strict)
         checker.corrections(posts)
@@ -160,18 +164,39 @@ def external_sources(checker: Checker) -> list[Path]:
     return found
 
 
+def empty_source(source: Source) -> Diagnostic | None:
+    """E284 for a source that holds neither a post the book may take nor a page (an export of
+    nothing but drafts, say), named by the file (see :func:`empty_sources`)."""
+    if source.copies or source.pages:
+        return None
+    held = f", only {len(source.left_out)} left out ({', '.join(sorted({i.reason for i in source.left_out}))})" \
+        if source.left_out else ""
+    return Diagnostic("E284", f"the source holds no post{held}", source.name,
+                      hint="give a source with published posts, or add include_status to the manifest"
+                      if source.left_out else "give a source with posts, or remove it")
+
+
+def empty_sources(read: list[Source]) -> list[Diagnostic]:
+    """E284 for each source when no source holds a post: a book (or a listing) of nothing. One empty
+    source among others is no error (a section's ``_index.md`` matched by a glob, a draft)."""
+    if any(s.copies for s in read):
+        return []
+    return [d for s in read if (d := empty_source(s)) is not None]
+
+
 def _check_pages(checker: Checker, pages: tuple[Entry, ...]) -> None:
-    """Every ``page:`` of the front and back matter is a page of an export (E272)."""
+    """Every ``page:`` of the front and back matter, and of a chapter, is a page of an export (E272)."""
     slugs = {p.slug for p in pages}
-    for part in ("front_matter", "back_matter"):
-        for i, entry in checker.items(part):
-            slug = entry.get("page") if isinstance(entry, dict) else None
-            if isinstance(slug, str) and slug and slug not in slugs:
-                close = difflib.get_close_matches(slug, sorted(slugs), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
-                    "name the slug of a page of a WordPress export in sources" if slugs else \
-                    "no source is a WordPress export with pages"
-                checker.add("E272", f"page '{shown(slug)}' is not in the sources", (part, i, "page"), hint)
+    places = [(part, i, entry) for part in ("front_matter", "back_matter") for i, entry in checker.items(part)]
+    places += [("chapters", i, entry) for i, entry in checker.items("chapters")]
+    for part, i, entry in places:
+        slug = entry.get("page") if isinstance(entry, dict) else None
+        if isinstance(slug, str) and slug and slug not in slugs:
+            close = difflib.get_close_matches(slug, sorted(slugs), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                "name the slug of a page of a WordPress export in sources" if slugs else \
+                "no source is a WordPress export with pages"
+            checker.add("E272", f"page '{shown(slug)}' is not in the sources", (part, i, "page"), hint)
 
 
 def _unique_chapter_ids(checker: Checker) -> None:
