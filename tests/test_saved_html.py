@@ -6,9 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 
-from compiler.errors import CompilerError
 from compiler.ingest import read_source, reader_for
 from compiler.manifest import load_manifest
 from compiler.model.nodes import BulletList, Figure, Heading, Link, OrderedList, plain_text, to_data
@@ -16,8 +14,6 @@ from compiler.model.nodes import BulletList, Figure, Heading, Link, OrderedList,
 from conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "saved"
-BROKEN = ROOT / "tests" / "broken"
-CASES = sorted(p.name for p in BROKEN.glob("saved-html-*")) if BROKEN.is_dir() else []
 #: Words of the theme around the post: menus, sidebars, widgets, share and like buttons, related posts,
 #: post navigation, comments and their form, the footer.
 NOISE = ("Skip to content", "About the quay", "Recent Posts", "Archives", "Search", "Share this", "Twitter",
@@ -99,17 +95,6 @@ def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> No
     assert set(validated.formats) == {"saved-html"} and validated.copies == 4
     assert {"reading-the-tides", "a-walk-on-the-pier"} <= {p.id for p in validated.posts}
     assert [d.code for d in validated.warnings if d.code == "W164"] == ["W164"]
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_broken_saved_page_gives_its_one_line(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = BROKEN / case
-    monkeypatch.chdir(folder)
-    (source,) = sorted(p.name for p in folder.iterdir() if p.name.startswith("source"))
-    with pytest.raises(CompilerError) as caught:
-        read_source(Path(source))
-    assert [d.format() for d in caught.value.diagnostics] == \
-        (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
 
 
 def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) -> None:

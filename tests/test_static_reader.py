@@ -1,4 +1,5 @@
-"""Static-site Markdown folders (Hugo, Jekyll, Pelican) as sources, and their broken cases (tests/broken/markdown-*)."""
+"""Static-site Markdown folders (Hugo, Jekyll, Pelican) as sources (their broken cases: tests/broken/markdown-*,
+run by test_broken.py)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from compiler.model.nodes import CodeBlock, Embed, Emphasis, Figure, FootnoteRef
 from conftest import ROOT, run_compiler
 
 FIXTURES = ROOT / "tests" / "fixtures" / "static"
-BROKEN = ROOT / "tests" / "broken"
-CASES = sorted(p.name for p in BROKEN.glob("markdown-*")) if BROKEN.is_dir() else []
 
 
 def _by_title(source):  # type: ignore[no-untyped-def]
@@ -195,27 +194,6 @@ def test_a_post_of_50_mb_is_refused_by_its_size_before_it_is_read(tmp_path: Path
     assert read == []  # only the first 4 KiB were looked at, to recognise the format
     result = run_compiler("posts", "huge.md", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.splitlines() == [caught.value.diagnostics[0].format()]
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_broken_markdown_gives_its_one_line(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = BROKEN / case
-    monkeypatch.chdir(folder)
-    (source,) = sorted(p.name for p in folder.iterdir() if p.name.startswith("source"))
-    with pytest.raises(CompilerError) as caught:
-        read_source(Path(source))
-    assert [d.format() for d in caught.value.diagnostics] == \
-        (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
-
-
-def test_broken_markdown_from_the_command_line_exits_2_without_traceback() -> None:
-    for case in ("markdown-yaml-error", "markdown-toml-bad-date", "markdown-no-posts"):
-        folder = BROKEN / case
-        sources = sorted(p.name for p in folder.iterdir() if p.name.startswith("source"))
-        result = run_compiler("posts", *sources, cwd=folder)
-        assert result.returncode == 2, result.stderr
-        assert result.stderr == (folder / "expected.txt").read_text(encoding="utf-8")
-        assert "Traceback" not in result.stderr
 
 
 def test_a_link_leading_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
