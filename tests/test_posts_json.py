@@ -76,3 +76,14 @@ def test_posts_json_names_any_reader_the_registry_has(tmp_path: Path, capsys: py
     assert [(r["id"], r["date"], r["format"], r["sources"]) for r in listing] == [
         ("fake-one", "2014-05-01", "standard", [{"file": "a.fake", "line": 1, "reader": "fake"}]),
         ("two", None, "standard", [{"file": "a.fake", "line": 2, "reader": "fake"}])]
+
+
+def test_posts_json_names_the_reader_of_a_post_read_from_a_folder(capsys: pytest.CaptureFixture[str],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    site = ROOT / "tests" / "fixtures" / "static" / "hugo"
+    if not site.is_dir():
+        pytest.skip("no static site fixture")
+    monkeypatch.chdir(ROOT)
+    _, listing = _posts(capsys, str(site))
+    assert listing and all(s["reader"] == "static" and s["file"].endswith(".md")  # type: ignore[index,union-attr]
+                           for row in listing for s in row["sources"])  # type: ignore[union-attr]

@@ -48,7 +48,8 @@ def post_row(post: Post, readers: Mapping[str, str]) -> dict[str, Any]:
 
 def rows(posts: Sequence[Post], sources: Sequence[Source]) -> list[dict[str, Any]]:
     """Every post's row, by date (undated last), then id."""
-    readers = {s.name: s.format for s in sources}
+    readers = {s.name: s.format for s in sources}  # a copy names its own file: a folder's post, say
+    readers |= {c.seen.file: s.format for s in sources for c in s.copies}
     ordered = sorted(posts, key=lambda p: (p.date is None, p.date.start.isoformat() if p.date else "", p.id))
     return [post_row(p, readers) for p in ordered]
 
