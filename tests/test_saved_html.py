@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
-import pytest
 
-from compiler.errors import CompilerError
 from compiler.ingest import read_source, reader_for
 from compiler.manifest import load_manifest
 from compiler.model.nodes import BulletList, Figure, Heading, Link, OrderedList, plain_text, to_data
@@ -15,8 +14,6 @@ from compiler.model.nodes import BulletList, Figure, Heading, Link, OrderedList,
 from conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "saved"
-BROKEN = ROOT / "tests" / "broken"
-CASES = sorted(p.name for p in BROKEN.glob("saved-html-*")) if BROKEN.is_dir() else []
 #: Words of the theme around the post: menus, sidebars, widgets, share and like buttons, related posts,
 #: post navigation, comments and their form, the footer.
 NOISE = ("Skip to content", "About the quay", "Recent Posts", "Archives", "Search", "Share this", "Twitter",
@@ -100,12 +97,33 @@ def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> No
     assert [d.code for d in validated.warnings if d.code == "W164"] == ["W164"]
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_broken_saved_page_gives_its_one_line(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = BROKEN / case
-    monkeypatch.chdir(folder)
-    (source,) = sorted(p.name for p in folder.iterdir() if p.name.startswith("source"))
-    with pytest.raises(CompilerError) as caught:
-        read_source(Path(source))
-    assert [d.format() for d in caught.value.diagnostics] == \
-        (folder / "expected.txt").read_text(encoding="utf-8").splitlines()
+def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) -> None:
+    """One build (EPUBCheck included) of both readers' fixtures: the posts' text reaches both editions,
+    the theme's noise and the removed shortcode reach neither."""
+    import zipfile
+
+    from conftest import run_compiler
+
+    shutil.copytree(FIXTURES, tmp_path / "saved")
+    shutil.copytree(ROOT / "tests" / "fixtures" / "static" / "hugo", tmp_path / "site")
+    shutil.copytree(ROOT / "styles", tmp_path / "styles")
+    (tmp_path / "book.yaml").write_text(
+        "book: {title: Harbour, authors: [Dana Example], language: en, date: 2024-01-01}\n"
+        "sources: [site, saved/*.html]\nfront_matter:\n  - page: about\n"
+        "chapters:\n  - {id: saved, title: Saved pages, posts: [reading-the-tides, a-walk-on-the-pier, counting-boats]}\n"
+        "  - {id: site, title: The site, posts: [counting-the-harbour-boats]}\n"
+        "output: {dir: out, basename: harbour, formats: [pdf, epub], page_size: A4, style: styles}\n")
+    result = run_compiler("book.yaml", "--epubcheck", cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "W164" in result.stderr and "W160" in result.stderr and "W161" in result.stderr
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "out" / "harbour.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    with zipfile.ZipFile(tmp_path / "out" / "harbour.epub") as z:
+        epub = " ".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    for text in (" ".join(pdf.split()), " ".join(epub.split())):
+        for sentence in ("Nobody in the office could say who had drawn the first table.",
+                         "A seal under the lamp post.", "The first count was at dawn.",
+                         "These notes are kept by a small team of volunteers.", "Once at dawn and once at dusk."):
+            assert sentence in text, sentence
+        assert not [n for n in ("Share this", "Recent Posts", "Leave a", "Proudly powered", "youtube", "alert(")
+                    if n in text]

@@ -180,7 +180,7 @@ class _Page:
             noise.decompose()
         where = f"{self.name}: post {title[:60]!r}"
         html, _ = cap_depth(body.inner_html or "")
-        content = map_images(html_to_content(html, where, self.warn), self.image(title))
+        content = map_images(html_to_content(html, where, lambda m: self.warn(f"{self.name}: W120 {m.removeprefix(self.name + ': ')}")), self.image(title))
         date = _date(node, self.name)
         day = date.date() if date else None
         authors = _names(node, ".byline .author a, .byline .fn, .author.vcard a, .byline a[rel='author'], .entry-author-name")

@@ -142,6 +142,9 @@ def _yaml(text: str, name: str, offset: int) -> tuple[dict[str, Any], dict[str, 
 def _toml(text: str, name: str, offset: int) -> tuple[dict[str, Any], dict[str, int]]:
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise _error("E167", "front matter nests too deep to be read", name, offset,
+                     "a post's fields need two or three levels") from None
     except tomllib.TOMLDecodeError as exc:
         found = _TOML_LINE.search(str(exc))
         line = int(found[1]) + offset if found else offset + text.count("\n") + 2  # at its end: the closing +++

@@ -143,7 +143,9 @@ class TooMany(Exception):
 
 
 def markdown_files(folder: Path) -> list[Path]:
-    """Every Markdown file below ``folder`` (bounded, in name order, never through a link loop)."""
+    """Every Markdown file below ``folder`` (bounded, in name order, never through a link loop, never
+    through a link that leads out of ``folder``)."""
+    top = folder.resolve()
     found: list[Path] = []
     seen = 0
     stack = [folder]
@@ -164,7 +166,7 @@ def markdown_files(folder: Path) -> list[Path]:
             seen += 1
             if seen > MAX_ENTRIES:
                 raise TooMany("entries", MAX_ENTRIES)
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (entry.is_symlink() and not files.inside(top, Path(entry.path))):
                 continue
             if entry.is_dir():
                 if entry.name not in _SKIP:

@@ -8,6 +8,9 @@ no generator, so it keeps what a reader would see of them and nothing else:
   between an opening and a closing shortcode stays;
 - ``{{< highlight go >}}`` / ``{% highlight ruby %}`` … their closing tag become a
   fenced code block (with the language);
+- Hugo's own ``{{< figure src=… alt=… caption=… >}}`` becomes a figure, and
+  ``{{< youtube ID >}}`` / ``{{< vimeo ID >}}`` the video's player (an embed in
+  the book), as Hugo prints them; a shortcode written over several lines is one;
 - ``{{</* name */>}}`` (Hugo's way of showing a shortcode) becomes the text
   ``{{< name >}}``; ``{% raw %}`` … ``{% endraw %}`` keeps what it holds as typed;
 - ``{% comment %}`` … ``{% endcomment %}`` is removed with what it holds.
@@ -19,6 +22,7 @@ Each warning names the post, its line and the tag.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -34,6 +38,39 @@ _HIGHLIGHT = {"highlight", "endhighlight"}
 _HIGHLIGHT_LINE = re.compile(r"^\s*(?:\{\{<\s*highlight\s+(.*?)\s*>\}\}|\{%-?\s*highlight\s+(.*?)\s*-?%\})\s*$")
 _HIGHLIGHT_END = re.compile(r"^\s*(?:\{\{<\s*/\s*highlight\s*>\}\}|\{%-?\s*endhighlight\s*-?%\})\s*$")
 _INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+_ARG = re.compile(r"""(?:(\w+)\s*=\s*)?("[^"]*"|'[^']*'|`[^`]*`|[^\s"'`]+)""")
+_VIDEO_ID = re.compile(r"^[\w-]{1,64}$")
+
+
+def _args(text: str) -> tuple[list[str], dict[str, str]]:
+    """A shortcode's positional and named arguments (quotes removed)."""
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for key, value in _ARG.findall(text):
+        value = value[1:-1] if value[:1] in "\"'`" and len(value) >= 2 else value
+        if key:
+            named[key.lower()] = value
+        else:
+            positional.append(value)
+    return positional, named
+
+
+def hugo_builtin(name: str, args: str) -> str | None:
+    """The HTML Hugo prints for its ``figure``, ``youtube`` and ``vimeo`` shortcodes, or None."""
+    positional, named = _args(args)
+    if name == "figure" and named.get("src"):
+        attr = html.escape
+        caption = named.get("caption") or named.get("title") or ""
+        return (f'<figure><img src="{attr(named["src"])}" alt="{attr(named.get("alt") or caption)}"/>'
+                + (f"<figcaption>{attr(caption)}</figcaption>" if caption else "") + "</figure>")
+    video = named.get("id") or (positional[0] if positional else "")
+    if name in ("youtube", "vimeo") and _VIDEO_ID.match(video):
+        player = f"https://www.youtube.com/embed/{video}" if name == "youtube" else \
+            f"https://player.vimeo.com/video/{video}"
+        return f'<iframe src="{player}"></iframe>'
+    return None
 
 
 def _language(args: str) -> str:
@@ -66,6 +103,8 @@ class _Stripper:
             return ""
         if name in _HIGHLIGHT or (name == "highlight" and closing):
             return "```" if closing or name.startswith("end") else f"```{_language(args)}"
+        if text.startswith("{{<") and not closing and (made := hugo_builtin(name, args)) is not None:
+            return f"\n\n{made}\n\n"
         shown_tag = shown(" ".join(text.split()), 80)
         self.warn(f"{self.where}:{line}: W160 template tag {shown_tag} removed: the book has no site "
                   "generator to run it")
@@ -97,6 +136,31 @@ class _Stripper:
         return "".join(out)
 
 
+_OPEN = re.compile(r"\{\{[<%](?:(?![>%]\}\}).)*$")
+
+
+def _join_shortcodes(lines: list[str]) -> list[str]:
+    """A shortcode written over several lines on its first line (the lines it took left empty,
+    so that the lines after it keep their numbers); at most 20 lines are joined."""
+    out: list[str] = []
+    i = 0
+    fence = ""
+    while i < len(lines):
+        line = lines[i]
+        if (opened := _FENCE.match(line)) is not None:
+            fence = "" if fence and opened[1][0] == fence[0] else fence or opened[1]
+        elif not fence and _OPEN.search(line):
+            end = next((j for j in range(i + 1, min(i + 20, len(lines))) if re.search(r"[>%]\}\}", lines[j])), None)
+            if end is not None:
+                out.append(" ".join(x.strip() if k else x for k, x in enumerate(lines[i:end + 1])))
+                out.extend("" for _ in range(end - i))
+                i = end + 1
+                continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def strip_tags(body: str, where: str, start_line: int, warn: Callable[[str], None]) -> str:
     """``body`` (Markdown) without its shortcodes and Liquid tags; ``start_line`` is its first line's
     number in the file, for the warnings."""
@@ -105,7 +169,7 @@ def strip_tags(body: str, where: str, start_line: int, warn: Callable[[str], Non
     stripper = _Stripper(where, start_line, warn)
     out: list[str] = []
     fence = ""
-    for number, text in enumerate(body.split("\n"), start_line):
+    for number, text in enumerate(_join_shortcodes(body.split("\n")), start_line):
         opened = _FENCE.match(text)
         if fence == "highlight":
             if _HIGHLIGHT_END.match(text):
