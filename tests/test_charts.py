@@ -153,7 +153,7 @@ def test_the_tip_figure_is_in_the_pdf_structure_tree_and_the_epub(built: dict[st
     svg = figure.find("s:svg", ns)
     assert svg.get("viewBox") and svg.get("role") == "img"
     assert svg.find("s:title", ns).text.startswith("Law enforcement")
-    cells = [c.text for c in figure.iterfind(".//h:table[@class='chart-data']//h:td", ns)]
+    cells = [c.text for c in figure.iterfind(".//h:table[@class='chart-data']/h:tbody//h:td", ns)]
     assert cells == ["49", "88", "35", "48", "24", "32"]
 
 
