@@ -121,3 +121,22 @@ def load_posts(source: Path) -> list[Post]:
     from compiler.dedup import dedup
 
     return dedup(ingest.all_copies(ingest.read_sources([source])))[0]
+
+
+#: Feeds among the corpora: the files given to init, and what the chapters come from.
+FEEDS = {"norm2782": (("feeds-norm2782-wordpress/wordpress-atom10.xml",
+                       "feeds-norm2782-wordpress/wordpress-rss2-dc-atom.xml"), "categories", 10),
+         "samruby": (("feed-samruby-atom/SamRuby.xml",), "years", 20)}
+
+
+@pytest.mark.parametrize("name", sorted(FEEDS))
+def test_init_proposes_chapters_for_each_feed_corpus(name: str, tmp_path: Path) -> None:
+    files, basis, count = FEEDS[name]
+    if not any(r.name == "feed" for r in ingest.readers()):
+        pytest.skip("no feed reader is registered")
+    paths = [CORPORA / f for f in files]
+    if not all(p.is_file() for p in paths):
+        pytest.skip(f"corpus {files[0]} is not in {CORPORA}")
+    text, validated = _init(paths, tmp_path / "book")
+    assert len(validated.posts) == count
+    assert {"categories": "One chapter per top-level category", "years": "one chapter per year"}[basis] in text
