@@ -38,8 +38,8 @@ from compiler.render import Renderer, Slice
 from compiler.trace import trace
 from compiler.pdf import refused, roman, stylesheet_paths
 from compiler.pdf.folios import Board, Seat
+from compiler.pdf.plan import WORDS_PER_GROUP, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
 
-WORDS_PER_GROUP = 30000
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
 
@@ -90,7 +90,7 @@ def lay_out_part(job: PartJob) -> PartResult:
         printed[0] = job.seat.first_folio(pages, job.first_page)
         return printed[0] - job.first_page if printed[0] is not None and job.first_page is not None else 0
 
-    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir):
+    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir), pdf.no_cycle_collection():
         document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root),
                                    shift if job.seat else None)
         anchors = pdf.anchor_pages(document)
@@ -123,14 +123,6 @@ def refusing(root: Path, style_dir: Path) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """The parts of one book: front matter and groups of chapters (the contents come later)."""
-
-    front: Slice
-    groups: list[Slice]
-
-
-@dataclass(frozen=True)
 class LaidOutBook:
     """The joined PDF and its layout facts."""
 
@@ -140,35 +132,6 @@ class LaidOutBook:
     warnings: list[str]
     front_pdf: bytes  # the front matter alone: its first page is the cover
     laid_out: int = 0  # parts laid out by this build (the others came from the cache)
-
-
-def _words(book: Book, numbers: tuple[int, ...]) -> int:
-    return sum(post.words for chapter in book.chapters if chapter.number in numbers for post in chapter.posts)
-
-
-def plan(book: Book) -> Plan:
-    """Front matter, then groups of whole chapters balanced by words (the last with the back matter).
-
-    The number of groups depends on the book alone (two, or one per
-    ``WORDS_PER_GROUP`` words), never on the machine, so every machine lays
-    out the same parts and writes the same bytes.
-    """
-    numbers = [chapter.number for chapter in book.chapters]
-    count = max(1, min(len(numbers), max(2, round(_words(book, tuple(numbers)) / WORDS_PER_GROUP))))
-    total = max(1, _words(book, tuple(numbers)))
-    groups: list[Slice] = []
-    start = 0
-    for g in range(count):
-        end = start + 1
-        target = total * (g + 1) / count
-        while end < len(numbers) - (count - g - 1) and _words(book, tuple(numbers[:end + 1])) <= target:
-            end += 1
-        if g == count - 1:
-            end = len(numbers)
-        groups.append(Slice(front=False, toc=False, prelims=False, chapters=tuple(numbers[start:end]),
-                            back=g == count - 1))
-        start = end
-    return Plan(Slice(toc=False, prelims=False, chapters=(), back=False), groups)
 
 
 def _odd(pages: int) -> int:
