@@ -1,8 +1,8 @@
 """Ingest: the reader registry, the first pipeline stage.
 
 Each source format has one module and one :class:`Reader` in it: archive
-pages (:mod:`compiler.ingest.pages`) and WordPress exports
-(:mod:`compiler.ingest.wxr`). A file's format is recognised by its content,
+pages (:mod:`compiler.ingest.pages`), WordPress exports
+(:mod:`compiler.ingest.wxr`) and feeds (:mod:`compiler.ingest.feeds`). A file's format is recognised by its content,
 not its name: the first bytes are sniffed, each reader in :data:`READERS`
 order is asked, and archive pages (plain text) come last and take any
 other file. Every reader turns a file into a :class:`Source`: post copies
@@ -14,6 +14,7 @@ accept any registered format, mixed in one book.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ class Source:
     left_out: tuple[LeftOut, ...] = ()
     warnings: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)  # title, language, link… of a blog export
+    notes: tuple[str, ...] = ()  # lines for the build summary (a feed: how many posts, back to when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +62,9 @@ class Reader:
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import pages, wxr
+    from compiler.ingest import feeds, pages, wxr
 
-    return (wxr.READER, pages.READER)  # the first that recognises a file reads it; archive pages last
+    return (wxr.READER, feeds.READER, pages.READER)  # the first that recognises a file reads it; pages last
 
 
 def readers() -> tuple[Reader, ...]:
@@ -77,7 +79,7 @@ def reader_for(data: bytes) -> Reader:
         if reader.sniff(head):
             return reader
     raise CompilerError(Diagnostic("E128", "no reader recognises this file", "source",
-                                   hint="give archive pages (text) or WordPress exports (WXR)"))
+                                   hint="give archive pages (text), WordPress exports (WXR) or feeds (RSS, Atom)"))
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
@@ -102,6 +104,18 @@ def read_sources(paths: Iterable[Path], root: Path | None = None,
     return found
 
 
+_PLACED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?:(?P<code>W\d{3}) )?(?P<message>.+)$", re.S)
+
+
+def warning(source: Source, text: str) -> Diagnostic:
+    """A reader's warning as a diagnostic: ``name:line: W150 message`` keeps its line and code; any
+    other is W120 (a reader's warning), placed at the source."""
+    m = _PLACED.match(text)
+    if m and m["file"] == source.name:
+        return Diagnostic(m["code"] or "W120", m["message"], source.name, int(m["line"]), warning=True)
+    return Diagnostic("W120", text.removeprefix(f"{source.name}: "), source.name, warning=True)
+
+
 def all_copies(sources: Iterable[Source]) -> list[PostCopy]:
     return [c for s in sources for c in s.copies]
 
@@ -114,4 +128,4 @@ def read_pages(paths: Iterable[Path], root: Path | None = None) -> list[PostCopy
 from compiler.ingest.pages import parse_page  # noqa: E402  (re-exported; pages.py needs the classes above)
 
 __all__ = ["ReadOptions", "Reader", "Source", "all_copies", "parse_page", "read_pages", "read_source",
-           "read_sources", "reader_for", "readers"]
+           "read_sources", "reader_for", "readers", "warning"]

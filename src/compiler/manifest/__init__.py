@@ -15,7 +15,7 @@ from pathlib import Path
 from compiler import files
 from compiler.dedup import dedup
 from compiler.errors import CompilerError, Diagnostic, display_path
-from compiler.ingest import ReadOptions, Source, all_copies, read_sources
+from compiler.ingest import ReadOptions, Source, all_copies, read_sources, warning
 from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
 from compiler.manifest.schema import ManifestSpec, validate
@@ -40,6 +40,7 @@ class Validated:
     pages: tuple[Entry, ...] = ()  # the exports' pages, for front and back matter by slug
     left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
+    notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
 
     def left_out_summary(self) -> list[str]:
         """One line per source that left posts or pages out, with the counts by reason."""
@@ -102,8 +103,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
             complete = False
-    diagnostics.extend(Diagnostic("W120", w.removeprefix(f"{s.name}: "), s.name, warning=True)
-                       for s in read for w in s.warnings)
+    diagnostics.extend(warning(s, w) for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
     if complete:  # post ids are checked against every post, or not at all
@@ -119,7 +119,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         raise CompilerError(errors)
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
-                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read))
+                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
+                     tuple(n for s in read for n in s.notes))
 
 
 def _options(spec: ManifestSpec | None) -> ReadOptions:
