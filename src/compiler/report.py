@@ -56,7 +56,9 @@ def _source(seen: Seen) -> str:
 def why(merge: Merge) -> str:
     """One sentence: why a copy was merged, and which copy's text the post kept."""
     text = f"{_source(merge.copy)} copy merged: {REASONS.get(merge.reason, merge.reason)}"
-    if merge.reason != "exact" and merge.similarity < 1:
+    if merge.reason == "excerpt":
+        text += f" ({merge.similarity:.0%} of its length)"
+    elif merge.similarity < 1:
         text += f" (similarity {merge.similarity:.2f})"
     if merge.kept is not None:
         text += f"; the post keeps {merge.kept_for or 'the copy'} ({merge.kept.file}" + \
