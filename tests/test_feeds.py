@@ -211,3 +211,36 @@ def test_norm2782_rss_and_atom_together_give_10_posts() -> None:
     assert all(len(p.provenance) == 2 and {s.header for s in p.provenance} == {"RSS feed", "Atom feed"}
                for p in posts)
     assert all(m.kept is not None and m.kept.file != m.copy.file for m in merges)
+
+
+def test_sources_read_side_by_side_equal_sources_read_one_by_one(tmp_path: Path) -> None:
+    """compiler.ingest.parallel: worker processes give the very sources (and problems) this process gives."""
+    from compiler.ingest import ReadOptions
+    from compiler.ingest.parallel import read_all
+
+    items = [(_rss(tmp_path, _item()).read_bytes(), "a.xml"), (b"<?xml version='1.0'?><rss><channel/></rss>", "b.xml"),
+             (_atom(tmp_path, "<entry><title>T</title><id>x</id><content>Words.</content></entry>").read_bytes(),
+              "c.xml")]
+    assert read_all(items, ReadOptions(), threshold=0) == read_all(items, ReadOptions())
+    results = read_all(items, ReadOptions(), threshold=0)
+    assert [r[1][0].code if r[1] else None for r in results] == [None, "E153", None]
+
+
+def test_finish_fast_path_is_the_general_path() -> None:
+    """model.inline.finish reads a run of plain texts at once: the result is the general path's."""
+    import random
+
+    from compiler.model.inline import _trim_breaks, _trim_edge, collapse, finish
+    from compiler.model.nodes import Text
+
+    def general(children: list[Text]) -> tuple[object, ...]:
+        run = collapse(children)
+        for _ in range(2):
+            run = _trim_breaks(_trim_edge(_trim_edge(run, True), False))
+        return run
+
+    rnd = random.Random(13)
+    for _ in range(5000):
+        children = [Text("".join(rnd.choice(" \t\n\r\f\v\u00a0ab") for _ in range(rnd.randrange(6))))
+                    for _ in range(rnd.randrange(5))]
+        assert finish(children) == general(children), children

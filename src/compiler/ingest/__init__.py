@@ -91,14 +91,22 @@ def read_source(path: Path, root: Path | None = None, options: ReadOptions = Rea
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,
                  options: ReadOptions = ReadOptions()) -> list[Source]:
-    """Read every source; report the problems of all of them at once."""
-    found: list[Source] = []
+    """Read every source (large sets in parallel, :mod:`compiler.ingest.parallel`); report the problems
+    of all of them at once."""
+    from compiler.ingest.parallel import read_all
+
+    items: list[tuple[bytes, str]] = []
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            found.append(read_source(path, root, options))
+            items.append((files.read_bytes(path), display_path(path, root)))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
+    found: list[Source] = []
+    for source, trouble in read_all(items, options):
+        problems.extend(trouble)
+        if isinstance(source, Source):
+            found.append(source)
     if problems:
         raise CompilerError(problems)
     return found
