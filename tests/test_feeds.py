@@ -244,3 +244,16 @@ def test_finish_fast_path_is_the_general_path() -> None:
         children = [Text("".join(rnd.choice(" \t\n\r\f\v\u00a0ab") for _ in range(rnd.randrange(6))))
                     for _ in range(rnd.randrange(5))]
         assert finish(children) == general(children), children
+
+
+def test_newline_br_is_the_pattern_it_replaces() -> None:
+    """ingest.wpautop.newline_br walks newlines; the result is the regular expression's, whitespace of any kind."""
+    import random
+
+    from compiler.ingest.wpautop import _NEWLINE_BR, newline_br
+
+    pieces = ["<br />", " ", "\n", "\t", "a", "\u00a0", "<br />\n", "\u2009", "x y", "\x1c", "\r", "\u3000", "br />"]
+    rnd = random.Random(7)
+    for _ in range(20000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(14)))
+        assert newline_br(text) == _NEWLINE_BR.sub("<br />\n", text), repr(text)
