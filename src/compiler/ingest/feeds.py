@@ -134,10 +134,14 @@ class _Feed:
         fields = {c.tag: (c.text or "").strip() for c in channel if len(c) == 0 and c.tag not in ("item",)}
         title = next((c for c in channel if c.tag in ("title", f"{_A}title")), None)
         language = fields.get("language") or (self.root.get(XML_LANG) or "").strip()
-        authors = feed_authors(channel) if self.kind == "atom" else \
-            [a for i in self.items for a in i.authors][:1]
+        authors = (feed_authors(channel) if self.kind == "atom" else []) or \
+            [a for i in self.items for a in i.authors][:1]  # else the first post's author
+        base = self.base()
+        link = fields.get("link") or next((urljoin(base, (c.get("href") or "").strip()) for c in channel
+                                           if c.tag == f"{_A}link" and (c.get("rel") or "alternate") == "alternate"),
+                                          base)
         return {"title": plain("".join(title.itertext())) if title is not None else "", "language": language,
-                "link": self.base(), "author": authors[0] if authors else ""}
+                "link": link, "author": authors[0] if authors else ""}
 
 
 def _absolute(url: str) -> bool:
