@@ -14,7 +14,6 @@ accept any registered format, mixed in one book.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +58,17 @@ class Reader:
     description: str
     sniff: Callable[[bytes], bool]
     read: Callable[[bytes, str, ReadOptions], Source]
+    #: A reader that reads from the path itself (it bounds its own reads, finds files beside it):
+    #: ``folder`` recognises a folder source, ``read_path`` reads a folder or a recognised file.
+    folder: Callable[[Path], bool] | None = None
+    read_path: Callable[[Path, str, ReadOptions], Source] | None = None
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import feeds, pages, wxr
+    from compiler.ingest import feeds, pages, saved_html, static, wxr
 
-    return (wxr.READER, feeds.READER, pages.READER)  # the first that recognises a file reads it; pages last
+    # the first that recognises a file reads it; archive pages last
+    return (wxr.READER, feeds.READER, static.READER, saved_html.READER, pages.READER)
 
 
 def readers() -> tuple[Reader, ...]:
@@ -83,45 +87,53 @@ def reader_for(data: bytes) -> Reader:
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
-    """Read one source file in whatever registered format it is."""
+    """Read one source file (or a folder a reader recognises) in whatever registered format it is."""
     name = display_path(path, root)
+    if path.is_dir():
+        for reader in readers():
+            if reader.folder is not None and reader.read_path is not None and reader.folder(path):
+                return reader.read_path(path, name, options)
+        raise CompilerError(Diagnostic("E128", "no reader recognises this folder", name,
+                                       hint="give a static site's folder (Markdown posts) or name the files"))
+    reader = reader_for(files.read_head(path, SNIFF_BYTES))
+    if reader.read_path is not None:
+        return reader.read_path(path, name, options)
     data = files.read_bytes(path)
-    return reader_for(data).read(data, name, options)
+    return reader.read(data, name, options)
 
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,
                  options: ReadOptions = ReadOptions()) -> list[Source]:
-    """Read every source (large sets in parallel, :mod:`compiler.ingest.parallel`); report the problems
-    of all of them at once."""
+    """Read every source, in order; report the problems of all of them at once. Files read from their
+    bytes are read side by side when they are large (:mod:`compiler.ingest.parallel`); folders and
+    readers that read from the path itself are read here."""
     from compiler.ingest.parallel import read_all
 
-    items: list[tuple[bytes, str]] = []
+    slots: list[Source | tuple[bytes, str] | None] = []
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            items.append((files.read_bytes(path), display_path(path, root)))
+            if path.is_dir() or reader_for(files.read_head(path, SNIFF_BYTES)).read_path is not None:
+                slots.append(read_source(path, root, options))
+            else:
+                slots.append((files.read_bytes(path), display_path(path, root)))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
+            slots.append(None)
+    items = [slot for slot in slots if isinstance(slot, tuple)]
+    results = iter(read_all(items, options))
     found: list[Source] = []
-    for source, trouble in read_all(items, options):
-        problems.extend(trouble)
-        if isinstance(source, Source):
-            found.append(source)
+    for slot in slots:
+        if isinstance(slot, tuple):
+            source, trouble = next(results)
+            problems.extend(trouble)
+            if isinstance(source, Source):
+                found.append(source)
+        elif slot is not None:
+            found.append(slot)
     if problems:
         raise CompilerError(problems)
     return found
-
-
-_PLACED = re.compile(r"^(?P<file>.+?):(?P<line>\d+): (?:(?P<code>W\d{3}) )?(?P<message>.+)$", re.S)
-
-
-def warning(source: Source, text: str) -> Diagnostic:
-    """A reader's warning as a diagnostic: ``name:line: W150 message`` keeps its line and code; any
-    other is W120 (a reader's warning), placed at the source."""
-    m = _PLACED.match(text)
-    if m and m["file"] == source.name:
-        return Diagnostic(m["code"] or "W120", m["message"], source.name, int(m["line"]), warning=True)
-    return Diagnostic("W120", text.removeprefix(f"{source.name}: "), source.name, warning=True)
 
 
 def all_copies(sources: Iterable[Source]) -> list[PostCopy]:
@@ -136,4 +148,4 @@ def read_pages(paths: Iterable[Path], root: Path | None = None) -> list[PostCopy
 from compiler.ingest.pages import parse_page  # noqa: E402  (re-exported; pages.py needs the classes above)
 
 __all__ = ["ReadOptions", "Reader", "Source", "all_copies", "parse_page", "read_pages", "read_source",
-           "read_sources", "reader_for", "readers", "warning"]
+           "read_sources", "reader_for", "readers"]

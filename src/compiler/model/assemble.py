@@ -24,7 +24,7 @@ from compiler import files, ids
 from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest import Validated
-from compiler.manifest.schema import MatterSpec
+from compiler.manifest.schema import ChapterSpec, MatterSpec
 from compiler.model.kinds import SECTION_KINDS
 from compiler.model.entries import Entry
 from compiler.model.markdown import MarkdownTooDeep, parse_markdown
@@ -201,9 +201,14 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
         post = posts[post_id]
         return post if comments or not post.thread else replace(post, thread=())
 
+    def intro(c: ChapterSpec) -> Content:
+        if c.page is not None:  # a page of an export is the chapter's text
+            return pages[c.page].content
+        return markdown(files.read_text(root / c.intro), c.intro, links) if c.intro else Content()
+
+    # validated.chapters: each chapter's posts as the rules chose and sorted them (compiler.manifest.rules)
     chapters = tuple(
-        Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
-                intro=markdown(files.read_text(root / c.intro), c.intro, links) if c.intro else Content(),
+        Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle, intro=intro(c),
                 posts=tuple(placed(p, spec.comments if c.comments is None else c.comments)
                             for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
