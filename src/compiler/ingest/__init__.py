@@ -1,11 +1,16 @@
 """Ingest: the reader registry, the first pipeline stage.
 
 Each source format has one module and one :class:`Reader` in it: archive
-pages (:mod:`compiler.ingest.pages`) and WordPress exports
-(:mod:`compiler.ingest.wxr`). A file's format is recognised by its content,
-not its name: the first bytes are sniffed, each reader in :data:`READERS`
-order is asked, and archive pages (plain text) come last and take any
-other file. Every reader turns a file into a :class:`Source`: post copies
+pages (:mod:`compiler.ingest.pages`), WordPress exports
+(:mod:`compiler.ingest.wxr`), static-site Markdown
+(:mod:`compiler.ingest.static`) and saved WordPress pages
+(:mod:`compiler.ingest.saved_html`). A file's format is recognised by its
+content, not its name: the first bytes are sniffed, each reader in
+registry order is asked, and archive pages (plain text) come last and take
+any other file. A folder is a source when a reader with a ``folder`` test
+takes it (a static site); readers with ``read_path`` read from the path
+themselves (they bound their own reads and find files beside it: a site's
+images, a saved page's ``_files`` folder). Every reader turns a file into a :class:`Source`: post copies
 (the unit :mod:`compiler.dedup` merges, whatever format they came from),
 the pages an export holds (for front and back matter, by slug), what was
 left out, and warnings. The manifest's ``sources`` and the ``posts`` command
