@@ -45,6 +45,18 @@ def test_a_single_post_twenty_twelve_without_the_theme_around_it() -> None:
     assert source.meta["title"] == "Harbour Diary" and source.meta["language"] == "en-US"
 
 
+def test_a_single_posts_comments_are_threaded_in_date_order_without_pingbacks() -> None:
+    (post,) = _read("twentytwelve-single.html").copies
+    sam, lena = post.thread
+    assert (sam.id, sam.author, lena.id, lena.author) == (7, "Sam", 8, "Lena")
+    assert plain_text(sam.content) == "I counted nineteen on Sunday." and lena.author_url == "https://lena.example.net/"
+    (reply,) = sam.replies
+    assert (reply.id, reply.author, plain_text(reply.content)) == (9, "Dana Example", "Thanks! Sunday is the busy day.")
+    assert sam.date is not None and sam.date.isoformat() == "2012-03-05T10:00:00"
+    assert "Reply" not in str(to_data(post.thread)) and "Pingback" not in str(to_data(post.thread))
+    assert post.comments == 3
+
+
 def test_images_beside_the_page_resolve_and_a_missing_one_warns_with_its_alt_text() -> None:
     source = _read("twentytwelve-single.html")
     images = [i for b in source.copies[0].content.blocks if isinstance(b, Figure) for i in b.images]
@@ -98,8 +110,8 @@ def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> No
 
 
 def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) -> None:
-    """One build (EPUBCheck included) of both readers' fixtures: the posts' text reaches both editions,
-    the theme's noise and the removed shortcode reach neither."""
+    """One build (EPUBCheck included) of both readers' fixtures: the posts' text and a saved page's comments
+    reach both editions, the theme's noise and the removed shortcode reach neither."""
     import zipfile
 
     from conftest import run_compiler
@@ -109,9 +121,9 @@ def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) ->
     shutil.copytree(ROOT / "styles", tmp_path / "styles")
     (tmp_path / "book.yaml").write_text(
         "book: {title: Harbour, authors: [Dana Example], language: en, date: 2024-01-01}\n"
-        "sources: [site, saved/*.html]\nfront_matter:\n  - page: about\n"
-        "chapters:\n  - {id: saved, title: Saved pages, posts: [reading-the-tides, a-walk-on-the-pier, counting-boats]}\n"
-        "  - {id: site, title: The site, posts: [counting-the-harbour-boats]}\n"
+        "sources: [site, saved/*.html]\ncomments: true\nfront_matter:\n  - page: about\n"
+        "chapters:\n  - {id: site, title: The site, posts: [counting-the-harbour-boats]}\n"
+        "  - {id: saved, title: Saved pages, rule: {}}\n"
         "output: {dir: out, basename: harbour, formats: [pdf, epub], page_size: A4, style: styles}\n")
     result = run_compiler("book.yaml", "--epubcheck", cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -123,7 +135,8 @@ def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) ->
     for text in (" ".join(pdf.split()), " ".join(epub.split())):
         for sentence in ("Nobody in the office could say who had drawn the first table.",
                          "A seal under the lamp post.", "The first count was at dawn.",
-                         "These notes are kept by a small team of volunteers.", "Once at dawn and once at dusk."):
+                         "These notes are kept by a small team of volunteers.", "Once at dawn and once at dusk.",
+                         "I counted nineteen on Sunday.", "Thanks! Sunday is the busy day."):
             assert sentence in text, sentence
-        assert not [n for n in ("Share this", "Recent Posts", "Leave a", "Proudly powered", "youtube", "alert(")
+        assert not [n for n in ("Share this", "Recent Posts", "Leave a", "Proudly powered", "newsletter", "alert(")
                     if n in text]

@@ -172,27 +172,32 @@ def check_ranges(checker: Checker) -> None:
                         (*place, "until"), "swap 'since' and 'until'")
 
 
-def _book_filter(checker: Checker, posts: Sequence[Post]) -> Callable[[Post], bool]:
-    """The filter as a predicate; excluded names that no post has are E282."""
-    raw = checker.get("filter")
+def book_filter(raw: Any) -> Callable[[Post], bool]:
+    """The book's ``filter`` (the manifest's data) as a predicate: whether a post may be in the book."""
     if not isinstance(raw, dict):
         return lambda post: True
     since, until = _day(raw.get("since")), _day(raw.get("until"))
     if since and until and until < since:
         since = until = None  # E281
-    rule = Rule({k: () for k in LISTS}, since, until, None)
-    excluded: dict[str, tuple[str, ...]] = {}
-    for key, list_key in (("exclude_categories", "categories"), ("exclude_tags", "tags")):
-        values = _texts(raw.get(key)) or ()
-        for i, value in enumerate(values):
-            if not any(Rule.holds(list_key, (value,), p) for p in posts):
-                checker.add("E282", f"no post has the {LISTS[list_key][0]} '{shown(value)}'", ("filter", key, i),
-                            _did_you_mean(value, list_key, posts))
-        excluded[list_key] = values
+    dates = Rule({k: () for k in LISTS}, since, until, None)
+    excluded = {list_key: _texts(raw.get(key)) or () for key, list_key in
+                (("exclude_categories", "categories"), ("exclude_tags", "tags"))}
 
     def keep(post: Post) -> bool:
-        return rule.dated(post) and not any(values and Rule.holds(k, values, post) for k, values in excluded.items())
+        return dates.dated(post) and not any(values and Rule.holds(k, values, post) for k, values in excluded.items())
     return keep
+
+
+def _book_filter(checker: Checker, posts: Sequence[Post]) -> Callable[[Post], bool]:
+    """The filter as a predicate; excluded names that no post has are E282."""
+    raw = checker.get("filter")
+    if isinstance(raw, dict):
+        for key, list_key in (("exclude_categories", "categories"), ("exclude_tags", "tags")):
+            for i, value in enumerate(_texts(raw.get(key)) or ()):
+                if not any(Rule.holds(list_key, (value,), p) for p in posts):
+                    checker.add("E282", f"no post has the {LISTS[list_key][0]} '{shown(value)}'",
+                                ("filter", key, i), _did_you_mean(value, list_key, posts))
+    return book_filter(raw)
 
 
 def _did_you_mean(value: str, key: str, posts: Sequence[Post]) -> str:
