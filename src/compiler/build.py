@@ -298,7 +298,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)
-        for line in validated.left_out_summary():
+        for line in (*validated.left_out_summary(), *validated.notes):
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)

@@ -151,6 +151,8 @@ class Merge:
     copy: Seen
     reason: Literal["exact", "near", "excerpt"]
     similarity: float
+    kept: Seen | None = None  # the copy whose text the post has
+    kept_for: str = field(default="", metadata=_NOT_TEXT)  # why that one (dedup.kept_for: a fixed phrase)
 
 
 @dataclass(frozen=True, slots=True)
