@@ -25,6 +25,7 @@ from compiler.model import Book, PageBreak, Redaction
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
+from compiler.pdf.donors import Donor, read_donors
 from compiler.render import Renderer
 from compiler.render.nodes import unfetched
 from compiler.report import dedup_report, dedup_summary, to_json
@@ -48,6 +49,7 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
+    donors: Path | None = None  # --for-list: a CSV of donors, one print copy each (compiler/pdf/donors.py)
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
 
@@ -187,6 +189,23 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
     return Built(book, files, len(labels), warnings, scanning)
 
 
+def _donor_copies(book: Book, donors: list[Donor], built: Built | None, pool: Any, jobs: int) -> Built:
+    """One print copy per donor, each scanned for leaks in a worker while the others are made."""
+    from compiler.pdf.donors import copies
+
+    if built is None:
+        built = Built(book, {}, 0, [], {})
+    trace("render-donors")
+    made = copies(book, donors, built.files, built.editions, Renderer(book), pool, jobs)
+    built.files.update(made)
+    if book.redactions:
+        from compiler.leaks import scan_files
+
+        for name, data in made.items():
+            built.scanning[name] = pool.submit(scan_files, {name: data}, book.redactions)
+    return built
+
+
 def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any) -> Built:
     """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
     from compiler.pdf.printed import render_editions
@@ -272,6 +291,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
         book = _override(assemble(validated, redact), options)
+        donors = read_donors(options.donors) if options.donors else None
         if not options.quiet:
             for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
@@ -298,8 +318,12 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             jobs = job_count(options.jobs) if parts else 1
             def render(using: Any) -> Built:
                 screen = render_book(book, options.use_cache, using, jobs, parts) if book.output.screen else None
-                return render_print(book, screen, options.use_cache, using) if book.output.print_editions \
-                    else screen  # type: ignore[return-value]
+                result = render_print(book, screen, options.use_cache, using) if book.output.print_editions \
+                    else screen
+                if donors is not None:
+                    result = _donor_copies(book, donors, result, using, jobs)
+                assert result is not None
+                return result
 
             if pool is not None:
                 built = render(pool)
