@@ -49,6 +49,7 @@ class BuildOptions:
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
+    media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
 
 
 @dataclass
@@ -60,6 +61,7 @@ class Built:
     pages: int
     warnings: list[str]
     scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
+    notes: list[Diagnostic] = field(default_factory=list)  # warnings found in the outputs (W130)
 
 
 def _override(book: Book, options: BuildOptions) -> Book:
@@ -140,10 +142,19 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) -> Built:
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool,
+                media: dict[str, Any] | None = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
-    out the PDF, in ``parts`` or as one document."""
-    renderer = Renderer(book, metadata.version("weasyprint"))
+    out the PDF, in ``parts`` or as one document. ``media``: the media folder's files the book's
+    images were bound to (:func:`compiler.bookmedia.bind`), prepared here first."""
+    pictures = None
+    if media:
+        from compiler import bookmedia
+
+        trace("prepare-media")
+        pictures = bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions,
+                                                        use_cache, pool), book.output.style_dir)
+    renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
     covers: list[bytes] = []
@@ -178,7 +189,12 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
 
         trace("render-epub")
         files[f"{name}.epub"] = build_epub(book, renderer, breaks, covers[0], prepared[0])
-    return Built(book, files, len(labels), warnings, scanning)
+    notes = []
+    if pictures is not None and "pdf" in book.output.formats:
+        from compiler.bookmedia import dpi_warnings
+
+        notes = dpi_warnings(pdf_bytes, pictures.pictures, book)
+    return Built(book, files, len(labels), warnings, scanning, notes)
 
 
 def report(book: Book, built: Built, validated: Validated) -> bytes:
@@ -217,6 +233,15 @@ def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
     return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
 
 
+def _media(folder: Path | None) -> tuple[Callable[[Book], Book], dict[str, Any]]:
+    """The step binding the book's images to the media folder (none: every image is a placeholder)."""
+    if folder is None:
+        return (lambda book: book), {}
+    from compiler.bookmedia import binding
+
+    return binding(folder)
+
+
 def _check_out_name(book: Book) -> None:
     """An output folder named after a redacted person (``out-natasha``) would carry the name on
     every path under it: refused (E216) before anything is written."""
@@ -251,12 +276,14 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
             print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
-        book = _override(assemble(validated, redact), options)
+        bind_media, media = _media(options.media or validated.media)  # before redaction: the URLs as written
+        book = _override(assemble(validated, lambda b: redact(bind_media(b))), options)
         if not options.quiet:
-            for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
-                print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
-                                 "shows its alt text", files.display_path(manifest), warning=True).format(),
-                      file=sys.stderr)
+            where = "the media folder" if options.media or validated.media else "a media folder (none given)"
+            for post, url in unfetched(book):  # images are never fetched: a local copy, or a placeholder
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
+                                 "placeholder shows its alt text", files.display_path(manifest),
+                                 warning=True).format(), file=sys.stderr)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
     stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
@@ -275,10 +302,10 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             parts = in_parts(book, options)
             jobs = job_count(options.jobs) if parts else 1
             if pool is not None:
-                built = render_book(book, options.use_cache, pool, jobs, parts)
+                built = render_book(book, options.use_cache, pool, jobs, parts, media)
             else:
                 with workers(jobs, options.memory_mb) as own:
-                    built = render_book(book, options.use_cache, own, jobs, parts)
+                    built = render_book(book, options.use_cache, own, jobs, parts, media)
         built.files["report.json"] = report(book, built, validated)
         trace("verify")
         scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
@@ -300,6 +327,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
+        for note in built.notes:
+            print(replace(note, file=files.display_path(manifest)).format(), file=sys.stderr)
         for name, path in written.items():
             extra = f" ({built.pages} pages)" if name.endswith(".pdf") else ""
             print(f"wrote {files.display_path(path)}{extra}", file=sys.stderr)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -35,17 +35,19 @@ def footnote_numbers(content: Content) -> dict[str, int]:
     return numbers
 
 
-def resolve_media(url: str) -> Path | None:
-    """The local file of an image URL, or None. Images are never fetched; until a media folder is
-    given (``compiler/media.py``, to come) every image is a placeholder. The one call site is
-    :func:`media_src`."""
-    return None
+@jinja2.pass_context
+def media_src(context: Any, image: Image) -> str | None:
+    """What an ``<img src>`` holds for ``image``: its prepared file, or None (a framed placeholder).
 
-
-def media_src(url: str) -> str | None:
-    """What an ``<img src>`` may hold for ``url``: a local file, or None (a framed placeholder)."""
-    local = resolve_media(url)
-    return local.as_uri() if local is not None else None
+    Only an image the build bound to the media folder (``image.local``, see :mod:`compiler.bookmedia`)
+    has one: ``pictures`` (the renderer's prepared images) gives the print file, or the EPUB member
+    when the document is rendered ``for_epub``. No URL of a post is ever fetched.
+    """
+    pictures = context.get("pictures")
+    if not isinstance(image, Image) or not image.local or pictures is None:
+        return None
+    src: str | None = pictures.src(image.local, bool(context.get("for_epub")))
+    return src
 
 
 def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
@@ -59,12 +61,12 @@ def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
     return out
 
 
-def _images(content: Content) -> Iterator[str]:
+def _images(content: Content) -> Iterator[Image]:
     stack: list[object] = [*content.blocks, *content.footnotes]
     while stack:
         node = stack.pop()
         if isinstance(node, Image):
-            yield node.src
+            yield node
         for name in getattr(node, "__dataclass_fields__", ()):
             value = getattr(node, name)
             stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
@@ -72,11 +74,12 @@ def _images(content: Content) -> Iterator[str]:
 
 
 def unfetched(book: Book) -> list[tuple[Post, str]]:
-    """(post, URL) of every image that is printed as a placeholder, in book order, each once a post."""
+    """(post, URL) of every image that is printed as a placeholder (not found in the media folder),
+    in book order, each once a post."""
     found: list[tuple[Post, str]] = []
     for post in book.posts:
-        urls = dict.fromkeys(_images(post.content))
-        found.extend((post, url) for url in urls if media_src(url) is None)
+        urls = dict.fromkeys(image.src for image in _images(post.content) if not image.local)
+        found.extend((post, url) for url in urls)
     return found
 
 
