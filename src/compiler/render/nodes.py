@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Image
+from compiler.model.nodes import Content, Embed, Figure, Image, plain_text
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -48,6 +48,17 @@ def media_src(context: Any, image: Image) -> str | None:
         return None
     src: str | None = pictures.src(image.local, bool(context.get("for_epub")))
     return src
+
+
+@jinja2.pass_context
+def media_alt(context: Any, image: Image, figure: Figure | None = None) -> str:
+    """An ``<img alt>``: the blog's alt text, always, when it has one. In print an image without
+    one would leave the PDF's figure without the alternative PDF/UA requires: there it reads its
+    caption (or its figure's), else "Image". The EPUB keeps an empty alt (a decorative image)."""
+    if image.alt or context.get("for_epub"):
+        return image.alt
+    caption = plain_text(image.caption) or (plain_text(figure.caption) if figure is not None else "")
+    return " ".join(caption.split()) or "Image"
 
 
 def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
@@ -89,7 +100,8 @@ def register(env: jinja2.Environment) -> None:
     from compiler.render import typo
 
     env.filters.update(node_type=node_type, typo=typo)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt,
+                       thread=thread)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
