@@ -296,7 +296,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     book = folder / "book"
     made = run_compiler("init", str(export), "--media", str(uploads), "--dir", str(book), cwd=folder)
     assert made.returncode == 0, made.stderr
-    result = run_compiler("book.yaml", "--epubcheck", cwd=book, timeout=600)
+    result = run_compiler("book.yaml", cwd=book, timeout=600)  # (EPUBCheck: on the book above)
     return {"folder": book, "uploads": uploads, "urls": urls, "result": result}
 
 

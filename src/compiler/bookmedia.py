@@ -15,9 +15,9 @@ Three steps, each a function from its input to its output:
   text chunk), kept in ``<out>/.cache/media`` under its neutral name with a
   sidecar that binds it to the source's size and hash (a stale or altered
   entry is prepared again). The print files are what WeasyPrint reads,
-  through the project fetcher (:mod:`compiler.urls`): a relative URL from the
-  style folder, so the HTML, and with it the layout cache's key, holds the
-  image's content hash and no absolute path. The EPUB gets the small variant
+  through the project fetcher (:mod:`compiler.urls`): a path relative to the
+  project (``media:out/.cache/media/img-….jpg``), so the HTML, the layout
+  cache's key and the PDF hold the image's content hash and no absolute path. The EPUB gets the small variant
   as ``images/<name>.jpg|png``.
 * :func:`dpi_warnings` (after layout): the resolution each image is printed
   at, read from the PDF itself (the size of every image XObject drawn on a
@@ -30,7 +30,6 @@ import functools
 import hashlib
 import io
 import json
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
@@ -45,6 +44,7 @@ from compiler.model.nodes import Image
 
 T = TypeVar("T")
 FOLDER = "media"  # in <out>/.cache
+MEDIA = "media"  # the URL scheme of a prepared image (served by compiler.urls.ProjectFetcher)
 FORMAT = 1  # of the sidecars
 
 
@@ -273,19 +273,19 @@ def _prune(folder: Path, keep: set[str]) -> None:
 class Pictures:
     """The prepared images as the templates use them (``media_src`` in :mod:`compiler.render.nodes`)."""
 
-    def __init__(self, pictures: dict[str, Picture], style_dir: Path) -> None:
+    def __init__(self, pictures: dict[str, Picture], root: Path) -> None:
         self.pictures = pictures
-        self.style_dir = style_dir
+        self.root = root
 
     def src(self, name: str, epub: bool) -> str | None:
         """The ``<img src>`` of an image: the EPUB member (from a document in ``text/``), or the print
-        file relative to the style folder (WeasyPrint's base URL); None for an unknown name."""
+        file as a ``media:`` URL relative to the project (served by the project fetcher); None for an unknown name."""
         picture = self.pictures.get(name)
         if picture is None:
             return None
         if epub:
             return f"../{picture.epub_href}"
-        return quote(Path(os.path.relpath(picture.print_file, self.style_dir)).as_posix())
+        return f"{MEDIA}:{quote(picture.print_file.resolve().relative_to(self.root.resolve()).as_posix())}"
 
     def epub_items(self) -> list[tuple[str, str, str, bytes]]:
         """(id, href, media type, bytes) of each image for the EPUB's manifest, by name."""

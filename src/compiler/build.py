@@ -153,7 +153,7 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool,
 
         trace("prepare-media")
         pictures = bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions,
-                                                        use_cache, pool), book.output.style_dir)
+                                                        use_cache, pool), book.root)
     renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
