@@ -28,7 +28,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from lxml import etree
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageDraw, PngImagePlugin
 
 from conftest import CORPORA, WXR_EXPORTS, run_compiler
 from test_media import assert_bare
@@ -81,12 +81,18 @@ def _wxr(posts: list[tuple[str, str]]) -> bytes:
 
 
 def photo(size: tuple[int, int], seed: int = 0) -> Image.Image:
-    """A picture with structure and grain (gradients and noise), quick to make at any size."""
+    """A picture with structure (gradients and a few shapes), quick to make at any size and small
+    once encoded (the leak search below reads every byte of every output)."""
     w, h = size
     red = Image.linear_gradient("L").resize((w, h)).rotate(seed * 37 % 360)
-    green = Image.effect_noise((w, h), 40 + seed * 5)
+    green = Image.linear_gradient("L").rotate(90).resize((w, h))
     blue = Image.radial_gradient("L").resize((w, h))
-    return Image.merge("RGB", (red, green, blue))
+    im = Image.merge("RGB", (red, green, blue))
+    draw = ImageDraw.Draw(im)
+    for k in range(3):
+        x, y = (seed * 97 + k * 211) % w, (seed * 53 + k * 157) % h
+        draw.ellipse((x, y, x + w // 5, y + h // 6), fill=(240 - 60 * k, 200, 40 + 50 * k))
+    return im
 
 
 def exif() -> Image.Exif:
@@ -273,8 +279,8 @@ def test_two_builds_give_the_same_bytes(book: dict[str, object], tmp_path: Path)
 
 def _upload_urls(export: Path) -> list[str]:
     text = export.read_text(encoding="utf-8")
-    return sorted(set(re.findall(r"""(?:src|href)=["'](https?://[^"']+/wp-content/uploads/[^"'?#]+\.(?:jpe?g|png|gif))""",
-                                 text)))
+    pattern = r"""(?:src|href)=["'](https?://[^"']+/wp-content/uploads/[^"'?#]+\.(?:jpe?g|png|gif))"""
+    return sorted(set(re.findall(pattern, text)))
 
 
 @pytest.fixture(scope="module")
@@ -309,7 +315,8 @@ def test_a_real_export_prints_its_uploads(corpus: dict[str, object]) -> None:
     sizes = [(w, h) for w, h, _f, _d in pdf_images(next(out.glob("*.pdf")))]
     assert sizes.count((1600, 1000)) == len(corpus["urls"])  # type: ignore[arg-type]
     members, opf = epub_parts(next(out.glob("*.epub")))
-    assert len([k for k in members if re.fullmatch(r"EPUB/images/img-\d{16}\.(jpg|png)", k)]) == len(corpus["urls"])  # type: ignore[arg-type]
+    images = [k for k in members if re.fullmatch(r"EPUB/images/img-\d{16}\.(jpg|png)", k)]
+    assert len(images) == len(corpus["urls"])  # type: ignore[arg-type]
 
 
 def test_an_unchanged_rebuild_is_a_no_op_and_a_changed_image_rebuilds(corpus: dict[str, object]) -> None:
@@ -331,3 +338,50 @@ def test_an_unchanged_rebuild_is_a_no_op_and_a_changed_image_rebuilds(corpus: di
     assert now != cached and len(now) == len(cached)  # the new image's entry replaced the old one
     report = json.loads((out / "report.json").read_text())
     assert report["outputs"]
+
+
+# ------------------------------------------------------------------ cheap checks: no build
+
+
+def test_a_missing_media_folder_is_e130_at_the_manifest_line(tmp_path: Path) -> None:
+    from compiler.errors import CompilerError
+    from compiler.manifest import load_manifest
+
+    (tmp_path / "export.xml").write_bytes(_wxr(POSTS[:1]))
+    (tmp_path / "book.yaml").write_text("book: {title: T, authors: [A]}\nsources: [export.xml]\n"
+                                        "media: no-such-folder\nchapters:\n  - {id: all, title: All, "
+                                        "rule: {tags: []}}\n")
+    with pytest.raises(CompilerError) as caught:
+        load_manifest(tmp_path / "book.yaml")
+    assert [(d.code, d.line) for d in caught.value.diagnostics if d.code == "E130"] == [("E130", 3)]
+    assert "no-such-folder" in caught.value.diagnostics[0].message
+
+
+def test_a_missing_media_option_is_e130_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "export.xml").write_bytes(_wxr(POSTS[:1]))
+    made = run_compiler("init", "export.xml", "--media", "nowhere", "--dir", ".", cwd=tmp_path)
+    assert made.returncode == 2 and "E130" in made.stderr, made.stderr
+    assert not (tmp_path / "book.yaml").exists()
+    made = run_compiler("init", "export.xml", "--dir", ".", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    built = run_compiler("book.yaml", "--media", "nowhere", cwd=tmp_path)
+    assert built.returncode == 2 and "E130 the media folder is missing or not a folder" in built.stderr
+    assert "Traceback" not in built.stderr and not (tmp_path / "out" / "book.pdf").exists()
+
+
+def test_the_fetcher_serves_prepared_images_and_nothing_else_as_media(tmp_path: Path) -> None:
+    from compiler.urls import FatalURLFetchingError, ProjectFetcher
+
+    media = tmp_path / "out" / ".cache" / "media"
+    media.mkdir(parents=True)
+    (media / "img-0000000000000001.jpg").write_bytes(b"\xff\xd8prepared")
+    (tmp_path / "book.yaml").write_text("secret")
+    (tmp_path / "out" / "media").mkdir()
+    (tmp_path / "out" / "media" / "x.jpg").write_bytes(b"not prepared")
+    fetcher = ProjectFetcher(tmp_path)
+    assert fetcher("media:out/.cache/media/img-0000000000000001.jpg").read() == b"\xff\xd8prepared"
+    for url in ("media:book.yaml", "media:../../etc/passwd", "media:/etc/passwd", "media:out/media/x.jpg",
+                "media:out/.cache/media/../../../book.yaml", "media:out/.cache/media/missing.jpg",
+                "media:out/.cache/media/%2e%2e/%2e%2e/%2e%2e/book.yaml"):
+        with pytest.raises(FatalURLFetchingError):
+            fetcher(url)

@@ -17,8 +17,8 @@ Three steps, each a function from its input to its output:
   entry is prepared again). The print files are what WeasyPrint reads,
   through the project fetcher (:mod:`compiler.urls`): a path relative to the
   project (``media:out/.cache/media/img-….jpg``), so the HTML, the layout
-  cache's key and the PDF hold the image's content hash and no absolute path. The EPUB gets the small variant
-  as ``images/<name>.jpg|png``.
+  cache's key and the PDF hold the image's content hash and no absolute
+  path. The EPUB gets the small variant as ``images/<name>.jpg|png``.
 * :func:`dpi_warnings` (after layout): the resolution each image is printed
   at, read from the PDF itself (the size of every image XObject drawn on a
   page), as W130 warnings naming the post and the URL.
@@ -279,7 +279,8 @@ class Pictures:
 
     def src(self, name: str, epub: bool) -> str | None:
         """The ``<img src>`` of an image: the EPUB member (from a document in ``text/``), or the print
-        file as a ``media:`` URL relative to the project (served by the project fetcher); None for an unknown name."""
+        file as a ``media:`` URL relative to the project (served by the project fetcher); None for
+        an unknown name."""
         picture = self.pictures.get(name)
         if picture is None:
             return None
