@@ -158,8 +158,9 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
         epub.add_item(_Item(name, href, media_type, data))
     spine: list[Any] = []
     for n, doc in enumerate(docs):
-        properties = ["nav"] if doc.part == "toc" else []
-        item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml", serialized[doc.name], properties)
+        data = serialized[doc.name]
+        properties = (["nav"] if doc.part == "toc" else []) + (["svg"] if b"<svg" in data else [])
+        item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml", data, properties)
         epub.add_item(item)
         spine.append(item)
     epub.spine = spine
