@@ -373,6 +373,9 @@ def binding(root: Path | None) -> tuple[Callable[[Book], Book], dict[str, Source
         folder = MediaFolder(root)
     except MediaError as exc:
         raise CompilerError(exc.diagnostic, Exit.INPUT) from None
+    from PIL import Image as Pillow
+
+    Pillow.init()  # every format plugin, now: nothing is imported under the build's memory limit
 
     def step(book: Book) -> Book:
         bound, found = bind(book, folder)
