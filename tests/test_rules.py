@@ -68,6 +68,11 @@ def test_page_chapter_holds_the_page_text(tmp_path: Path) -> None:
     assert book.front[0].title == "About This Blog"
 
 
+def test_the_build_summary_counts_the_posts_the_filter_left_out(tmp_path: Path) -> None:
+    validated = load_manifest(_project(tmp_path, (RULES / "filter-dates" / "book.yaml").read_text()))
+    assert validated.left_out_summary() == ["blog.xml: left out 1 post draft", "filter: left out 2 posts"]
+
+
 def test_a_post_filtered_out_is_not_reported_unplaced_but_others_are(tmp_path: Path) -> None:
     manifest = """book: {title: Rules, authors: [Tester], date: 2026-01-01}
 sources: [blog.xml]
@@ -145,6 +150,7 @@ def rules_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _project(project, BOOK)
     result = run_compiler("book.yaml", cwd=project)
     assert result.returncode == 0, result.stderr
+    assert "filter: left out 1 post\n" in result.stderr  # Gallery of the Steppe, tagged Photos
     return project / "out"
 
 

@@ -48,6 +48,7 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
+    edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
     media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
 
@@ -61,6 +62,7 @@ class Built:
     pages: int
     warnings: list[str]
     scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
+    editions: list[dict[str, Any]] = field(default_factory=list)  # the print editions' facts
     notes: list[Diagnostic] = field(default_factory=list)  # warnings found in the outputs (W130)
 
 
@@ -72,6 +74,10 @@ def _override(book: Book, options: BuildOptions) -> Book:
         output = replace(output, directory=options.out.resolve())
     if options.formats:
         output = replace(output, formats=options.formats)  # type: ignore[arg-type]
+    if options.edition == "screen":
+        output = replace(output, print_editions=())
+    elif options.edition == "print":
+        output = replace(output, screen=False)
     return replace(book, output=output)
 
 
@@ -142,18 +148,22 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool,
-                media: dict[str, Any] | None = None) -> Built:
-    """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
-    out the PDF, in ``parts`` or as one document. ``media``: the media folder's files the book's
-    images were bound to (:func:`compiler.bookmedia.bind`), prepared here first."""
-    pictures = None
-    if media:
-        from compiler import bookmedia
+def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any) -> Any:
+    """The media folder's files the book's images were bound to (:func:`compiler.bookmedia.bind`),
+    prepared for print and EPUB (:class:`compiler.bookmedia.Pictures`); None without any."""
+    if not media:
+        return None
+    from compiler import bookmedia
 
-        trace("prepare-media")
-        pictures = bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions,
-                                                        use_cache, pool), book.root)
+    trace("prepare-media")
+    return bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions, use_cache, pool),
+                              book.root)
+
+
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None) -> Built:
+    """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
+    out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
+    image is a placeholder)."""
     renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
@@ -194,7 +204,20 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool,
         from compiler.bookmedia import dpi_warnings
 
         notes = dpi_warnings(pdf_bytes, pictures.pictures, book)
-    return Built(book, files, len(labels), warnings, scanning, notes)
+    return Built(book, files, len(labels), warnings, scanning, notes=notes)
+
+
+def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any, pictures: Any = None) -> Built:
+    """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
+    from compiler.pdf.printed import render_editions
+
+    printed = render_editions(book, pool, use_cache, pictures)
+    if built is None:
+        return Built(book, printed.files, 0, printed.warnings, {}, printed.facts)
+    built.files.update(printed.files)
+    built.warnings.extend(printed.warnings)
+    built.editions = printed.facts
+    return built
 
 
 def report(book: Book, built: Built, validated: Validated) -> bytes:
@@ -206,6 +229,7 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
         "dedup": dedup_report(validated.copies, validated.posts, validated.merges),
         "outputs": {n: {"bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in built.files.items()},
         "pdf_pages": built.pages,
+        "print_editions": built.editions,
         "warnings": built.warnings,
     }
     return to_json(redact_value(data, lambda text: redact_field(text, book.redactions)))
@@ -303,11 +327,18 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
 
             parts = in_parts(book, options)
             jobs = job_count(options.jobs) if parts else 1
+            def render(using: Any) -> Built:
+                pictures = prepare_media(book, media, options.use_cache, using)
+                screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
+                    if book.output.screen else None
+                return render_print(book, screen, options.use_cache, using, pictures) \
+                    if book.output.print_editions else screen  # type: ignore[return-value]
+
             if pool is not None:
-                built = render_book(book, options.use_cache, pool, jobs, parts, media)
+                built = render(pool)
             else:
                 with workers(jobs, options.memory_mb) as own:
-                    built = render_book(book, options.use_cache, own, jobs, parts, media)
+                    built = render(own)
         built.files["report.json"] = report(book, built, validated)
         trace("verify")
         scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
@@ -325,13 +356,14 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)
-        for line in validated.left_out_summary():
+        for line in (*validated.left_out_summary(), *validated.notes):
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
         for note in built.notes:
             print(replace(note, file=files.display_path(manifest)).format(), file=sys.stderr)
+        pages = {f"{book.output.basename}.pdf": built.pages} | {e["interior"]: e["pages"] for e in built.editions}
         for name, path in written.items():
-            extra = f" ({built.pages} pages)" if name.endswith(".pdf") else ""
+            extra = f" ({pages[name]} pages)" if name in pages else ""
             print(f"wrote {files.display_path(path)}{extra}", file=sys.stderr)
     return written

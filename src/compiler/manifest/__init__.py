@@ -19,7 +19,7 @@ from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest import ReadOptions, Source, all_copies, read_sources
 from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
-from compiler.manifest.rules import check_ranges
+from compiler.manifest.rules import book_filter, check_ranges
 from compiler.manifest.schema import ManifestSpec, validate
 from compiler.manifest.yamlsrc import YAMLSyntaxError, load
 from compiler.model import Merge, Post
@@ -42,15 +42,21 @@ class Validated:
     pages: tuple[Entry, ...] = ()  # the exports' pages, for front and back matter by slug
     left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
+    notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
     media: Path | None = None  # the media folder (``media``), resolved: it exists
 
     def left_out_summary(self) -> list[str]:
-        """One line per source that left posts or pages out, with the counts by reason."""
+        """One line per source that left posts or pages out, with the counts by reason, and one for
+        the posts the book's filter left out."""
         by_source: dict[str, Counter[str]] = {}
         for source, item in self.left_out:
             by_source.setdefault(source, Counter())[f"{item.kind} {item.reason}"] += 1
-        return [f"{source}: left out " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
-                for source, counts in by_source.items()]
+        lines = [f"{source}: left out " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+                 for source, counts in by_source.items()]
+        keep = book_filter(self.spec.filter.model_dump())
+        if filtered := sum(not keep(p) for p in self.posts):
+            lines.append(f"filter: left out {filtered} post{'s' if filtered != 1 else ''}")
+        return lines
 
 
 MAX_MANIFEST_BYTES = files.MAX_MANIFEST_BYTES
@@ -126,7 +132,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
                      tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
-                     media)
+                     tuple(n for s in read for n in s.notes), media)
 
 
 _CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)

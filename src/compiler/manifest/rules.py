@@ -7,7 +7,7 @@ posts of its subcategories: a post's category paths hold every ancestor),
 ``tags``, ``authors``, ``formats`` (WordPress post formats), ``statuses``,
 ``since``/``until`` (inclusive days), ``title_matches``. Names are matched
 case-insensitively, as written or as their slug. An empty rule takes every
-post. The book-level ``filter`` (a date range, excluded categories and
+post no chapter before it took. The book-level ``filter`` (a date range, excluded categories and
 tags) leaves posts out of every chapter, and they are not reported as
 unplaced.
 
@@ -26,7 +26,8 @@ category or tag the filter excludes that no post has (E282); a post listed
 by id that the filter leaves out (E283); a rule chapter whose every post an
 earlier chapter took is empty (E222). Each chapter's ``sort`` orders it:
 ``listed`` (default: as listed; for a rule, as the sources hold the
-posts: by file, then place in the file), ``date``, ``date-desc`` (undated posts last in both) or ``title``.
+posts: by file, then place in the file), ``date``, ``date-desc`` (undated
+posts last in both) or ``title``.
 """
 
 from __future__ import annotations
@@ -172,27 +173,32 @@ def check_ranges(checker: Checker) -> None:
                         (*place, "until"), "swap 'since' and 'until'")
 
 
-def _book_filter(checker: Checker, posts: Sequence[Post]) -> Callable[[Post], bool]:
-    """The filter as a predicate; excluded names that no post has are E282."""
-    raw = checker.get("filter")
+def book_filter(raw: Any) -> Callable[[Post], bool]:
+    """The book's ``filter`` (the manifest's data) as a predicate: whether a post may be in the book."""
     if not isinstance(raw, dict):
         return lambda post: True
     since, until = _day(raw.get("since")), _day(raw.get("until"))
     if since and until and until < since:
         since = until = None  # E281
-    rule = Rule({k: () for k in LISTS}, since, until, None)
-    excluded: dict[str, tuple[str, ...]] = {}
-    for key, list_key in (("exclude_categories", "categories"), ("exclude_tags", "tags")):
-        values = _texts(raw.get(key)) or ()
-        for i, value in enumerate(values):
-            if not any(Rule.holds(list_key, (value,), p) for p in posts):
-                checker.add("E282", f"no post has the {LISTS[list_key][0]} '{shown(value)}'", ("filter", key, i),
-                            _did_you_mean(value, list_key, posts))
-        excluded[list_key] = values
+    dates = Rule({k: () for k in LISTS}, since, until, None)
+    excluded = {list_key: _texts(raw.get(key)) or () for key, list_key in
+                (("exclude_categories", "categories"), ("exclude_tags", "tags"))}
 
     def keep(post: Post) -> bool:
-        return rule.dated(post) and not any(values and Rule.holds(k, values, post) for k, values in excluded.items())
+        return dates.dated(post) and not any(values and Rule.holds(k, values, post) for k, values in excluded.items())
     return keep
+
+
+def _book_filter(checker: Checker, posts: Sequence[Post]) -> Callable[[Post], bool]:
+    """The filter as a predicate; excluded names that no post has are E282."""
+    raw = checker.get("filter")
+    if isinstance(raw, dict):
+        for key, list_key in (("exclude_categories", "categories"), ("exclude_tags", "tags")):
+            for i, value in enumerate(_texts(raw.get(key)) or ()):
+                if not any(Rule.holds(list_key, (value,), p) for p in posts):
+                    checker.add("E282", f"no post has the {LISTS[list_key][0]} '{shown(value)}'",
+                                ("filter", key, i), _did_you_mean(value, list_key, posts))
+    return book_filter(raw)
 
 
 def _did_you_mean(value: str, key: str, posts: Sequence[Post]) -> str:

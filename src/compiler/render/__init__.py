@@ -167,6 +167,7 @@ class Renderer:
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
             section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids,  # ids: the one id scheme (compiler.ids)
+            print_edition=None, edition_css="", link_notes=None,  # a print edition's HTML: no cover page, its page rules
             pictures=pictures, for_epub=False)
         nodes.register(self.env, book.output.style_dir / "fonts", {p.id: p.title for p in book.posts})  # post bodies and editorial text: styles/templates/nodes.html
 
