@@ -50,6 +50,7 @@ class BuildOptions:
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
+    media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Built:
     warnings: list[str]
     scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
     editions: list[dict[str, Any]] = field(default_factory=list)  # the print editions' facts
+    notes: list[Diagnostic] = field(default_factory=list)  # warnings found in the outputs (W130)
 
 
 def _override(book: Book, options: BuildOptions) -> Book:
@@ -146,10 +148,23 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) -> Built:
+def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any) -> Any:
+    """The media folder's files the book's images were bound to (:func:`compiler.bookmedia.bind`),
+    prepared for print and EPUB (:class:`compiler.bookmedia.Pictures`); None without any."""
+    if not media:
+        return None
+    from compiler import bookmedia
+
+    trace("prepare-media")
+    return bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions, use_cache, pool),
+                              book.root)
+
+
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
-    out the PDF, in ``parts`` or as one document."""
-    renderer = Renderer(book, metadata.version("weasyprint"))
+    out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
+    image is a placeholder)."""
+    renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
     covers: list[bytes] = []
@@ -184,14 +199,19 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
 
         trace("render-epub")
         files[f"{name}.epub"] = build_epub(book, renderer, breaks, covers[0], prepared[0])
-    return Built(book, files, len(labels), warnings, scanning)
+    notes = []
+    if pictures is not None and "pdf" in book.output.formats:
+        from compiler.bookmedia import dpi_warnings
+
+        notes = dpi_warnings(pdf_bytes, pictures.pictures, book)
+    return Built(book, files, len(labels), warnings, scanning, notes=notes)
 
 
-def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any) -> Built:
+def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any, pictures: Any = None) -> Built:
     """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
     from compiler.pdf.printed import render_editions
 
-    printed = render_editions(book, pool, use_cache)
+    printed = render_editions(book, pool, use_cache, pictures)
     if built is None:
         return Built(book, printed.files, 0, printed.warnings, {}, printed.facts)
     built.files.update(printed.files)
@@ -237,6 +257,15 @@ def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
     return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
 
 
+def _media(folder: Path | None) -> tuple[Callable[[Book], Book], dict[str, Any]]:
+    """The step binding the book's images to the media folder (none: every image is a placeholder)."""
+    if folder is None:
+        return (lambda book: book), {}
+    from compiler.bookmedia import binding
+
+    return binding(folder)
+
+
 def _check_out_name(book: Book) -> None:
     """An output folder named after a redacted person (``out-natasha``) would carry the name on
     every path under it: refused (E216) before anything is written."""
@@ -271,12 +300,14 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
             print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
-        book = _override(assemble(validated, redact), options)
+        bind_media, media = _media(options.media or validated.media)  # before redaction: the URLs as written
+        book = _override(assemble(validated, lambda b: redact(bind_media(b))), options)
         if not options.quiet:
-            for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
-                print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
-                                 "shows its alt text", files.display_path(manifest), warning=True).format(),
-                      file=sys.stderr)
+            where = "the media folder" if options.media or validated.media else "a media folder (none given)"
+            for post, url in unfetched(book):  # images are never fetched: a local copy, or a placeholder
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
+                                 "placeholder shows its alt text", files.display_path(manifest),
+                                 warning=True).format(), file=sys.stderr)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
                           (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
                                                    if p.is_dir() and not files.inside(p, book.output.directory))))
@@ -297,9 +328,11 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             parts = in_parts(book, options)
             jobs = job_count(options.jobs) if parts else 1
             def render(using: Any) -> Built:
-                screen = render_book(book, options.use_cache, using, jobs, parts) if book.output.screen else None
-                return render_print(book, screen, options.use_cache, using) if book.output.print_editions \
-                    else screen  # type: ignore[return-value]
+                pictures = prepare_media(book, media, options.use_cache, using)
+                screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
+                    if book.output.screen else None
+                return render_print(book, screen, options.use_cache, using, pictures) \
+                    if book.output.print_editions else screen  # type: ignore[return-value]
 
             if pool is not None:
                 built = render(pool)
@@ -327,6 +360,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
+        for note in built.notes:
+            print(replace(note, file=files.display_path(manifest)).format(), file=sys.stderr)
         pages = {f"{book.output.basename}.pdf": built.pages} | {e["interior"]: e["pages"] for e in built.editions}
         for name, path in written.items():
             extra = f" ({pages[name]} pages)" if name in pages else ""

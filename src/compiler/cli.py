@@ -61,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="build only this format (repeatable; default: the manifest's formats)")
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
+    build.add_argument("--media", type=Path, metavar="DIR",
+                       help="a local copy of the blog's wp-content/uploads (overrides the manifest's media)")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
     build.add_argument("--timeout", type=_number(float, "seconds", 7 * 24 * 3600), default=600, metavar="SECONDS",
                        help="stop rendering after this long (default 600; 0: no limit)")
@@ -187,7 +189,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
-                     "one_document": args.one_document, "edition": args.edition or ""}
+                     "one_document": args.one_document, "edition": args.edition or "",
+                     "media": str(args.media.resolve()) if args.media else ""}
     cache.reset()
     digest = cache.options_digest(cache_options)
     out = args.out.resolve() if args.out else cache.output_folder(args.manifest)
@@ -208,7 +211,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
                                jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
-                               stamp_key=digest)
+                               stamp_key=digest, media=args.media.resolve() if args.media else None)
         build(args.manifest, options, pool)
     for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time
         print(problem.format(), file=sys.stderr)

@@ -205,8 +205,10 @@ def _cluster_block(items: list[_Item]) -> list[_Cluster]:
 def kept_for(copy: PostCopy) -> str:
     """Why a copy's text is the post's, in the report's words."""
     what = ("an excerpt" if copy.excerpt else "the full text") + (" with its markup" if copy.markup else " as plain text")
-    where = {EXPORT: "a WordPress export", "RSS feed": "a feed", "Atom feed": "a feed"}.get(copy.seen.header,
-                                                                                            "an archive page")
+    where = {EXPORT: "a WordPress export", "RSS feed": "a feed", "Atom feed": "a feed",
+             "saved WordPress page": "a saved page"}.get(copy.seen.header, "an archive page")
+    if copy.seen.header.endswith(" post"):  # a static site's ("hugo post", "jekyll post", "Markdown post")
+        where = "a static site's Markdown"
     return f"{what}, from {where}"
 
 

@@ -152,7 +152,7 @@ def _absolute(url: str) -> bool:
 # -- one item into a post copy ----------------------------------------------------------------------
 def _resolve(body: str, base: str) -> str:
     """Relative ``href`` and ``src`` made absolute against ``base`` (parsed, never by text substitution)."""
-    if not base or not _RELATIVE.search(body):
+    if not base or ("href" not in body and "src" not in body) or not _RELATIVE.search(body):
         return body
     root = parse_html(body)
     for node in root.css("[href], [src]"):
