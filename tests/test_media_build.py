@@ -385,3 +385,23 @@ def test_the_fetcher_serves_prepared_images_and_nothing_else_as_media(tmp_path: 
                 "media:out/.cache/media/%2e%2e/%2e%2e/%2e%2e/book.yaml"):
         with pytest.raises(FatalURLFetchingError):
             fetcher(url)
+
+
+def test_static_site_images_are_bound_to_their_files_and_nothing_outside(tmp_path: Path) -> None:
+    """A static site's reader gives a local image's path in the site (its ``media_root``): the
+    build binds it like an upload, by content; a path that leaves the site binds nothing."""
+    from compiler.bookmedia import bind
+    from compiler.model.nodes import Content, Figure
+    from compiler.model.nodes import Image as Picture
+
+    site = Path(__file__).parent / "fixtures" / "static" / "hugo"
+    (tmp_path / "secret.png").write_bytes((site / "static" / "images" / "diagram.png").read_bytes())
+    srcs = ["static/images/diagram.png", "content/posts/bundle-post/photo.png", "../../secret.png",
+            str(tmp_path / "secret.png"), "https://example.org/wp-content/uploads/x.png", "missing.png"]
+    content = Content((Figure(tuple(Picture(src) for src in srcs)),))
+    bound, sources = bind(content, None, (site,))  # type: ignore[arg-type]
+    names = [image.local for image in bound.blocks[0].images]  # type: ignore[attr-defined]
+    assert all(re.fullmatch(r"img-\d{16}", n) for n in names[:2]), names
+    assert names[2:] == ["", "", "", ""]
+    assert set(sources) == set(names[:2])  # (the two fixture files are the same picture: one name)
+    assert {s.path for s in sources.values()} <= {(site / s).resolve() for s in srcs[:2]}

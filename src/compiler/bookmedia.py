@@ -119,8 +119,10 @@ def _redacted(diagnostic: Diagnostic, redactions: tuple[Redaction, ...]) -> Diag
                    file=redact_text(diagnostic.file, redactions))
 
 
-def bind(book: Book, folder: MediaFolder) -> tuple[Book, dict[str, Source]]:
-    """The book with ``local`` set on every image found in ``folder``, and the files by neutral name.
+def bind(book: Book, folder: MediaFolder | None,
+         local_roots: tuple[Path, ...] = ()) -> tuple[Book, dict[str, Source]]:
+    """The book with ``local`` set on every image found in ``folder`` (an upload URL) or in one of
+    ``local_roots`` (a relative path, as a static site's reader gives it), and the files by name.
 
     Raises E131 (a URL leaving the folder) and E135 (a file over the size limit) as input errors.
     """
@@ -129,7 +131,10 @@ def bind(book: Book, folder: MediaFolder) -> tuple[Book, dict[str, Source]]:
 
     def one(url: str) -> str:
         try:
-            path, looked = folder.lookup(url)
+            path, looked = folder.lookup(url) if folder is not None else (None, [])
+            if path is None:
+                path, more = _local(url, local_roots)
+                looked += more
             for candidate in looked:
                 files.note(candidate)
             if path is None:
@@ -153,6 +158,19 @@ def bind(book: Book, folder: MediaFolder) -> tuple[Book, dict[str, Source]]:
         return replace(image, local=name) if name else image
 
     return map_images(book, local), sources
+
+
+def _local(src: str, roots: tuple[Path, ...]) -> tuple[Path | None, list[Path]]:
+    """A relative image path in the first root that holds it as a file (never outside the root)."""
+    if not src or "://" in src or src.startswith(("/", "\\", "data:", "media:")) or "\0" in src:
+        return None, []
+    looked = []
+    for root in roots:
+        path = root / src
+        looked.append(path)
+        if files.inside(root, path) and path.is_file():
+            return path.resolve(), looked
+    return None, looked
 
 
 # ------------------------------------------------------------------ prepare
@@ -362,15 +380,15 @@ def _first(used: dict[str, list[tuple[str, str]]], name: str) -> tuple[int, str]
     return (order.index(name) if name in order else len(order), name)
 
 
-def binding(root: Path | None) -> tuple[Callable[[Book], Book], dict[str, Source]]:
+def binding(root: Path | None, local_roots: tuple[Path, ...] = ()) -> tuple[Callable[[Book], Book], dict[str, Source]]:
     """For the build: a step that binds a book's images to the media folder ``root`` (None: none
-    given, every image is a placeholder), and the files it bound, filled as it runs. E130 for a
-    folder that is missing."""
+    given) and the static sites' ``local_roots``, and the files it bound, filled as it runs. E130
+    for a folder that is missing."""
     sources: dict[str, Source] = {}
-    if root is None:
+    if root is None and not local_roots:
         return (lambda book: book), sources
     try:
-        folder = MediaFolder(root)
+        folder = MediaFolder(root) if root is not None else None
     except MediaError as exc:
         raise CompilerError(exc.diagnostic, Exit.INPUT) from None
     from PIL import Image as Pillow
@@ -378,7 +396,7 @@ def binding(root: Path | None) -> tuple[Callable[[Book], Book], dict[str, Source
     Pillow.init()  # every format plugin, now: nothing is imported under the build's memory limit
 
     def step(book: Book) -> Book:
-        bound, found = bind(book, folder)
+        bound, found = bind(book, folder, local_roots)
         sources.update(found)
         return bound
 

@@ -276,13 +276,14 @@ def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
     return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
 
 
-def _media(folder: Path | None) -> tuple[Callable[[Book], Book], dict[str, Any]]:
-    """The step binding the book's images to the media folder (none: every image is a placeholder)."""
-    if folder is None:
+def _media(folder: Path | None, roots: tuple[Path, ...] = ()) -> tuple[Callable[[Book], Book], dict[str, Any]]:
+    """The step binding the book's images to the media folder, and the local images of static sites
+    to their files (none of either: every image is a placeholder)."""
+    if folder is None and not roots:
         return (lambda book: book), {}
     from compiler.bookmedia import binding
 
-    return binding(folder)
+    return binding(folder, roots)
 
 
 def _check_out_name(book: Book) -> None:
@@ -319,12 +320,15 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
             print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
-        bind_media, media = _media(options.media or validated.media)  # before redaction: the URLs as written
+        bind_media, media = _media(options.media or validated.media, validated.media_roots)  # before redaction
         book = _override(assemble(validated, lambda b: redact(bind_media(b))), options)
         donors = read_donors(options.donors) if options.donors else None
         if not options.quiet:
-            where = "the media folder" if options.media or validated.media else "a media folder (none given)"
+            where = "the media folder" if options.media or validated.media or validated.media_roots \
+                else "a media folder (none given)"
             for post, url in unfetched(book):  # images are never fetched: a local copy, or a placeholder
+                if validated.media_roots and "://" not in url and not url.startswith("//"):
+                    continue  # a static site's image: its reader warned already (W161, W164)
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
                                  "placeholder shows its alt text", files.display_path(manifest),
                                  warning=True).format(), file=sys.stderr)

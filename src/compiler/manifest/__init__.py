@@ -44,6 +44,7 @@ class Validated:
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
     notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
     media: Path | None = None  # the media folder (``media``), resolved: it exists
+    media_roots: tuple[Path, ...] = ()  # the folders local image paths are relative to (a static site's)
 
     def left_out_summary(self) -> list[str]:
         """One line per source that left posts or pages out, with the counts by reason, and one for
@@ -132,7 +133,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
                      tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
-                     tuple(n for s in read for n in s.notes), media)
+                     tuple(n for s in read for n in s.notes), media,
+                     tuple(dict.fromkeys(Path(s.meta["media_root"]) for s in read if s.meta.get("media_root"))))
 
 
 _CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)
