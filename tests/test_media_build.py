@@ -181,6 +181,15 @@ def test_builds_with_epubcheck_clean(book: dict[str, object]) -> None:
     _ok(book)
 
 
+def test_ace_finds_no_violation_with_images_and_placeholders(book: dict[str, object], tmp_path: Path) -> None:
+    import acetools
+
+    _ok(book)
+    acetools.skip_unless_available()
+    found = acetools.start(book["epub"], tmp_path / "ace").violations()  # type: ignore[arg-type]
+    assert not found, f"{len(found)} Ace violations:\n" + "\n".join(found)
+
+
 def test_pdf_has_the_images_at_print_resolution_and_bare(book: dict[str, object]) -> None:
     _ok(book)
     images = pdf_images(book["pdf"])  # type: ignore[arg-type]
