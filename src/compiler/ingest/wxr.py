@@ -19,6 +19,7 @@ and in date order.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import io
 import mimetypes
@@ -78,6 +79,7 @@ class Export:
         return Counter(item.reason for item in self.left_out if item.kind == kind)
 
 
+@functools.lru_cache(maxsize=1024)  # an export has a few dozen distinct tags, met a million times
 def _name(tag: str) -> str:
     """``{namespace}local`` as ``prefix:local`` for the namespaces WXR uses."""
     if not tag.startswith("{"):
@@ -441,6 +443,6 @@ def _read(data: bytes, name: str, options: ReadOptions) -> Source:
 
 
 #: WordPress exports (WXR 1.0-1.2), recognised by their namespace.
-READER = Reader("wxr", "WordPress exports (WXR)", _sniff, _read)
+READER = Reader("wxr", "WordPress exports (WXR)", _sniff, _read, max_bytes=files.MAX_EXPORT_BYTES)
 
 __all__ = ["Export", "READER", "read_wxr", "read_wxr_bytes", "parse_date"]
