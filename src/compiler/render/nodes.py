@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from compiler.model.entries import Comment
 from compiler.model.nodes import Content, Embed, Figure, Image
+from compiler.qr import QUIET_ZONE, QRError, qr_matrix, qr_svg
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -80,13 +81,75 @@ def unfetched(book: Book) -> list[tuple[Post, str]]:
     return found
 
 
+#: What an embed is, as the page names it above its address (provider names from ingest/embeds.py).
+EMBED_LABELS = {
+    "youtube": "Video on YouTube", "vimeo": "Video on Vimeo", "twitter": "Post on X (Twitter)",
+    "instagram": "Post on Instagram", "wordpress-tv": "Video on WordPress.tv", "videopress": "Video on VideoPress",
+    "facebook": "Post on Facebook", "soundcloud": "Audio on SoundCloud", "spotify": "Audio on Spotify",
+    "flickr": "Photo on Flickr", "ted": "Talk on TED", "dailymotion": "Video on Dailymotion",
+    "tiktok": "Video on TikTok", "mixcloud": "Audio on Mixcloud", "speaker-deck": "Slides on Speaker Deck",
+    "slideshare": "Slides on SlideShare", "reddit": "Post on Reddit", "tumblr": "Post on Tumblr",
+    "imgur": "Image on Imgur", "kickstarter": "Project on Kickstarter", "issuu": "Document on Issuu",
+    "scribd": "Document on Scribd", "pinterest": "Pin on Pinterest", "bluesky": "Post on Bluesky",
+    "wistia": "Video on Wistia", "audio": "Audio recording", "video": "Video recording",
+}
+
+
+def embed_label(provider: str) -> str:
+    """The kind of an embed in words (``Video on YouTube``); an unknown provider is a plain link."""
+    return EMBED_LABELS.get(provider, "Embedded content")
+
+
+#: A printed QR code is at least this wide, and its modules at least this wide (phones read 0.4 mm).
+QR_MIN_MM = 22.0
+QR_MODULE_MM = 0.5
+
+
+def qr_code(url: str) -> Markup:
+    """The print edition's QR code of ``url``: inline SVG in a ``div.embed-qr`` wide enough for
+    modules of :data:`QR_MODULE_MM`, or nothing when the URL cannot be one (too long:
+    :func:`qr_problems` warns W141 before the book is laid out)."""
+    try:
+        svg = qr_svg(url)
+    except QRError:
+        return Markup("")
+    width = max(QR_MIN_MM, (len(qr_matrix(url)) + 2 * QUIET_ZONE) * QR_MODULE_MM)
+    return Markup('<div class="embed-qr" style="width: {}mm">{}</div>').format(f"{width:.1f}", Markup(svg))
+
+
+def embeds(content: Content) -> Iterator[Embed]:
+    """Every embed of a body (its footnotes too), in no particular order."""
+    stack: list[object] = [*content.blocks, *content.footnotes]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Embed):
+            yield node
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
+                         if hasattr(v, "__dataclass_fields__"))
+
+
+def qr_problems(book: Book) -> list[tuple[Post, str, str]]:
+    """(post, URL, why) of every embed printed without a QR code, in book order, each once a post."""
+    found: list[tuple[Post, str, str]] = []
+    for post in book.posts:
+        for url in dict.fromkeys(e.url for e in embeds(post.content)):
+            try:
+                qr_svg(url)
+            except QRError as exc:
+                found.append((post, url, str(exc)))
+    return found
+
+
 def register(env: jinja2.Environment) -> None:
     """Make ``nodes.html`` usable in ``env``."""
     from compiler import ids
     from compiler.render import typo
 
     env.filters.update(node_type=node_type, typo=typo)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
+                       embed_label=embed_label, qr_code=qr_code, edition="epub")  # print_html: "print"
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
