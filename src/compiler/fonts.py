@@ -23,7 +23,7 @@ applies it to a book:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,8 +73,8 @@ def _face_file(rule: str) -> str:
 
 @lru_cache(maxsize=1)
 def system_digest() -> str:
-    """The installed fonts the PDF's stacks fall back to (Noto CJK), as ``file:sha256`` lines: a
-    layout made with other system fonts is another layout (part of the layout cache key)."""
+    """The installed fonts the PDF's stacks fall back to (Noto CJK), as ``file#face:size:mtime`` lines:
+    a layout made with other system fonts is another layout (part of the layout cache key)."""
     seen: dict[str, str] = {}
     for stack in plan().stacks:
         for family in stack.families:
@@ -82,7 +82,8 @@ def system_digest() -> str:
                 for style in ("normal", "italic"):
                     ref = glyphs.system_font(family.name, style)
                     if ref is not None:
-                        seen[f"{ref.path}#{ref.index}"] = glyphs.file_sha256(ref.path)
+                        st = ref.path.stat()
+                        seen[f"{ref.path}#{ref.index}"] = f"{st.st_size}:{st.st_mtime_ns}"
     return "\n".join(f"{k}:{v}" for k, v in sorted(seen.items()))
 
 
@@ -177,13 +178,20 @@ def stacks(style_dir: Path, pdf: bool = True, cache_dir: Path | None = None) -> 
             "mono": (p.stack("mono").glyphs(style_dir, "normal", pdf, cache_dir),)}
 
 
-def missing_by_role(texts: dict[str, str], found: dict[str, tuple[Glyphs, ...]]) -> dict[str, set[str]]:
-    """The characters each role's text needs and no font of its stack has."""
+def missing_by_role(texts: dict[str, str], shipped: dict[str, tuple[Glyphs, ...]],
+                    installed: Callable[[], dict[str, tuple[Glyphs, ...]]]) -> dict[str, set[str]]:
+    """The characters each role's text needs and no font of its stack has: the shipped fonts first,
+    the installed ones (``installed()``, read only when needed: Noto CJK is large) for the rest."""
     out: dict[str, set[str]] = {}
     for role, text in texts.items():
         lacking: set[str] = set()
-        for stack in found[role]:
+        for stack in shipped[role]:
             lacking |= stack.missing(text)
+        if lacking:
+            rest: set[str] = set()
+            for stack in installed()[role]:
+                rest |= stack.missing("".join(sorted(lacking)))
+            lacking = rest
         if lacking:
             out[role] = lacking
     return out
@@ -191,10 +199,18 @@ def missing_by_role(texts: dict[str, str], found: dict[str, tuple[Glyphs, ...]])
 
 def glyph_warnings(book: Book, file: str = "", cache_dir: Path | None = None) -> list[Diagnostic]:
     """W140 for each post with a character that no font of its stack (in the PDF) can draw."""
-    found = stacks(book.output.style_dir, True, cache_dir)
+    style = book.output.style_dir
+    shipped = stacks(style, False, cache_dir)
+    full: list[dict[str, tuple[Glyphs, ...]]] = []
+
+    def installed() -> dict[str, tuple[Glyphs, ...]]:
+        if not full:
+            full.append(stacks(style, True, cache_dir))
+        return full[0]
+
     out: list[Diagnostic] = []
     for post in book.posts:
-        lacking = missing_by_role(post_texts(post), found)
+        lacking = missing_by_role(post_texts(post), shipped, installed)
         chars = set().union(*lacking.values()) if lacking else set()
         roles = ", ".join(f"the {r} fonts" for r in ROLES if r in lacking)
         warning = glyphs.glyph_warning(post.id, post.title, chars, fonts=roles or "the book's fonts", file=file)
