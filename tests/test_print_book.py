@@ -16,8 +16,8 @@ from lxml import etree
 
 from compiler.qr import qr_payload
 
-from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, TABLE_ROWS, UNCOVERED, make_book, pdf_fonts, \
-    png_pages
+from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, TABLE_ROWS, UNCOVERED, decode_qr, make_book, \
+    pdf_fonts, png_pages
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 #: The fonts of the plan as the PDF names them (WeasyPrint names the italic-only family "…-Italic,-Italic").
@@ -58,11 +58,8 @@ def _epub_chapters(epub: Path) -> list[etree._Element]:
 
 def test_every_embed_prints_a_qr_code_that_scans_back_to_its_url(book, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _need("pdftoppm", "zbarimg")
-    decoded: list[str] = []
-    for png in png_pages(_pdf(book), tmp_path, dpi=200):
-        done = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(png)],
-                              capture_output=True, timeout=60)
-        decoded += [line for line in done.stdout.decode("utf-8").splitlines() if line]
+    with_urls = [n + 1 for n, text in enumerate(_pages(_pdf(book))) if "https://" in text]
+    decoded = decode_qr(png_pages(_pdf(book), tmp_path, 150, with_urls))
     assert sorted(decoded) == sorted(qr_payload(url) for url in EMBEDS)  # each once, each its own URL
 
 
@@ -114,6 +111,17 @@ def test_w140_names_the_post_and_the_characters(book) -> None:  # type: ignore[n
     assert len(lines) == 1, lines
     assert "'characters-no-font-has'" in lines[0]
     assert "U+10000 LINEAR B SYLLABLE B008 A" in lines[0] and "U+1F600 GRINNING FACE" in lines[0]
+
+
+def test_epub_carries_the_faces_its_text_needs_and_plain_stacks(book) -> None:  # type: ignore[no-untyped-def]
+    with zipfile.ZipFile(Path(str(book["epub"]))) as z:
+        fonts = {Path(n).name for n in z.namelist() if "/fonts/" in n}
+        css = b"".join(z.read(n) for n in z.namelist() if n.endswith(".css")).decode()
+    # Kazakh needs the fallback (roman and italic), the code needs the mono font; CJK is the reader's
+    assert fonts == {"EBGaramond12-Regular.otf", "EBGaramond12-Italic.otf", "EBGaramondFallback-Regular.ttf",
+                     "EBGaramondFallback-Italic.ttf", "Lato-Regular.ttf", "NotoSansMono-Regular.ttf"}
+    assert "var(--font" not in css.replace("var(--font-serif | italic | sans | mono)", "") and "CJK JP" not in css
+    assert 'font-family: "EB Garamond Italic", "EB Garamond Fallback", serif' in css
 
 
 # ------------------------------------------------------------------ lists, tables, code
