@@ -79,11 +79,40 @@ def _lists_body() -> str:
             "<p>After the table.</p>")
 
 
+NOTES = 36  # footnotes of the notes post: many on a page, long ones, in a list, a quotation and a table
+
+
+def _notes_item(pid: int, day: int) -> str:
+    import json
+
+    def ref(n: int) -> str:
+        return f'<sup data-fn="fn-{n}" class="fn"><a href="#fn-{n}" id="fn-{n}-link">{n}</a></sup>'
+
+    parts = []
+    for n in range(1, NOTES + 1):
+        claim = f"Claim{n} is a sentence that needs its source, " + "and it goes on for a while " * (n % 4)
+        if n == 7:
+            parts.append(f"<ul><li>Listed Claim{n} in a list item{ref(n)}</li></ul>")
+        elif n == 11:
+            parts.append(f"<blockquote><p>Quoted Claim{n} in a quotation{ref(n)}</p></blockquote>")
+        elif n == 15:
+            parts.append(f"<table><tbody><tr><td>Cell Claim{n} here{ref(n)}</td><td>more</td></tr></tbody></table>")
+        else:
+            parts.append(f"<p>{claim}{ref(n)}.</p>")
+    notes = [{"id": f"fn-{n}", "content": f"Note{n} gives the source" + (
+        ", and explains it at length: " + "a long note goes on over several lines of the foot of the page " * 3
+        if n % 9 == 0 else ".")} for n in range(1, NOTES + 1)]
+    meta = json.dumps(notes)
+    return _item(pid, "Notes on every page", "".join(parts), day).replace(
+        "</item>", f"<wp:postmeta><wp:meta_key>footnotes</wp:meta_key><wp:meta_value><![CDATA[{meta}]]>"
+        "</wp:meta_value></wp:postmeta></item>")
+
+
 def export_xml() -> bytes:
     ns = "https://wordpress.org/export/1.2/"
     items = (_item(101, "Embeds of every kind", _embeds_body(), 1) + _item(102, "Kazakh, Greek and Japanese",
              _scripts_body(), 2) + _item(103, "Characters no font has", f"<p>Linear B {UNCOVERED[0]} and a "
-             f"smile {UNCOVERED[1]}.</p>", 3) + _item(104, "Lists and a long table", _lists_body(), 4))
+             f"smile {UNCOVERED[1]}.</p>", 3) + _item(104, "Lists and a long table", _lists_body(), 4) + _notes_item(105, 5))
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:excerpt="{ns}excerpt/" xmlns:content="http://purl.org/rss/1.0/modules/content/"
  xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{ns}">

@@ -16,7 +16,7 @@ from lxml import etree
 
 from compiler.qr import qr_payload
 
-from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, TABLE_ROWS, UNCOVERED, decode_qr, make_book, \
+from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, NOTES, TABLE_ROWS, UNCOVERED, decode_qr, make_book, \
     pdf_fonts, png_pages
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -177,3 +177,33 @@ def test_code_is_set_in_the_shipped_mono_font(book) -> None:  # type: ignore[no-
     mono = "".join(by_name["Noto-Sans-Mono"].drawn.values())
     assert set("defgreturnСәлемӘҒҚ─┼x=1") <= set(mono)
     assert set("日本") <= set("".join(by_name["Noto-Sans-Mono-CJK-JP"].drawn.values()))
+
+
+# ------------------------------------------------------------------ footnotes
+
+
+def test_footnotes_at_the_foot_of_the_page_of_their_call(book) -> None:  # type: ignore[no-untyped-def]
+    """36 notes (long ones, in a list, a quotation, a table cell): each on the page of its call, below the
+    text, in order, none lost, none overlapping (float: footnote with footnote-policy: line)."""
+    words = _words(_pdf(book))
+    for n in range(1, NOTES + 1):
+        calls = [w for w in words if w[3] == f"Claim{n}"]
+        notes = [w for w in words if w[3] == f"Note{n}"]
+        assert len(calls) == 1 and len(notes) == 1, (n, calls, notes)  # none lost, no endnote list besides
+        assert calls[0][0] == notes[0][0], f"note {n} is not on the page of its call"
+        page = [w for w in words if w[0] == notes[0][0]]
+        body = [w[2] for w in page if w[3].startswith("Claim")]
+        assert notes[0][2] > max(body), n  # below every line of text of its page
+    tops = [next(w[:3] for w in words if w[3] == f"Note{n}") for n in range(1, NOTES + 1)]
+    for (page_a, _xa, ya), (page_b, _xb, yb) in zip(tops, tops[1:]):
+        assert page_b > page_a or yb > ya + 5  # in order, one under the other
+
+
+def test_epub_notes_are_noterefs_and_endnotes(book) -> None:  # type: ignore[no-untyped-def]
+    docs = _epub_chapters(Path(str(book["epub"])))
+    refs = [a for d in docs for a in d.iter(f"{XHTML}a") if a.get("role") == "doc-noteref"]
+    sections = [s for d in docs for s in d.iter(f"{XHTML}section") if s.get("role") == "doc-endnotes"]
+    assert len(refs) == NOTES and len(sections) == 1
+    items = list(sections[0].iter(f"{XHTML}li"))
+    assert [i.get("id") for i in items] == [a.get("href").lstrip("#") for a in refs]
+    assert all("".join(i.itertext()).strip().startswith(f"Note{n} ") for n, i in enumerate(items, 1))

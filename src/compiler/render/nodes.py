@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Image
+from compiler.model.nodes import Content, Embed, Figure, Footnote, Image, plain_text
 from compiler.qr import QUIET_ZONE, QRError, qr_matrix, qr_svg
 
 if TYPE_CHECKING:
@@ -28,11 +28,20 @@ def node_type(node: object) -> str:
     return type(node).__name__
 
 
-def footnote_numbers(content: Content) -> dict[str, int]:
+class Notes(dict[str, int]):
+    """Footnote id → its number (1, 2…), and ``bodies``: footnote id → the :class:`Footnote` itself
+    (the print edition sets a note's text where it is referenced, for ``float: footnote``)."""
+
+    bodies: dict[str, Footnote]
+
+
+def footnote_numbers(content: Content) -> Notes:
     """Footnote id → its number (1, 2…) in the order the footnotes are listed."""
-    numbers: dict[str, int] = {}
+    numbers = Notes()
+    numbers.bodies = {}
     for footnote in content.footnotes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
+        numbers.bodies.setdefault(footnote.id, footnote)
     return numbers
 
 
@@ -147,7 +156,7 @@ def register(env: jinja2.Environment) -> None:
     from compiler import ids
     from compiler.render import typo
 
-    env.filters.update(node_type=node_type, typo=typo)
+    env.filters.update(node_type=node_type, typo=typo, plain=plain_text)
     env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
                        embed_label=embed_label, qr_code=qr_code, edition="epub")  # print_html: "print"
 
