@@ -57,12 +57,17 @@ class Reader:
     description: str
     sniff: Callable[[bytes], bool]
     read: Callable[[bytes, str, ReadOptions], Source]
+    #: A reader that reads from the path itself (it bounds its own reads, finds files beside it):
+    #: ``folder`` recognises a folder source, ``read_path`` reads a folder or a recognised file.
+    folder: Callable[[Path], bool] | None = None
+    read_path: Callable[[Path, str, ReadOptions], Source] | None = None
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import pages, wxr
+    from compiler.ingest import pages, saved_html, static, wxr
 
-    return (wxr.READER, pages.READER)  # the first that recognises a file reads it; archive pages last
+    # the first that recognises a file reads it; archive pages last
+    return (wxr.READER, static.READER, saved_html.READER, pages.READER)
 
 
 def readers() -> tuple[Reader, ...]:
@@ -81,10 +86,19 @@ def reader_for(data: bytes) -> Reader:
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
-    """Read one source file in whatever registered format it is."""
+    """Read one source file (or a folder a reader recognises) in whatever registered format it is."""
     name = display_path(path, root)
+    if path.is_dir():
+        for reader in readers():
+            if reader.folder is not None and reader.read_path is not None and reader.folder(path):
+                return reader.read_path(path, name, options)
+        raise CompilerError(Diagnostic("E128", "no reader recognises this folder", name,
+                                       hint="give a static site's folder (Markdown posts) or name the files"))
+    reader = reader_for(files.read_head(path, SNIFF_BYTES))
+    if reader.read_path is not None:
+        return reader.read_path(path, name, options)
     data = files.read_bytes(path)
-    return reader_for(data).read(data, name, options)
+    return reader.read(data, name, options)
 
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,

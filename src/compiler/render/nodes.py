@@ -1,8 +1,8 @@
 """What ``styles/templates/nodes.html`` needs from Python to render the rich model as XHTML.
 
 :func:`register` adds the ``node_type`` filter (a node's class name, which
-the macros dispatch on), ``typo`` and the ``footnote_numbers`` global to a
-Jinja2 environment; :func:`render_content` renders one body on its own (for
+the macros dispatch on), ``typo``, the ``footnote_numbers`` global and
+:class:`Outline` (the levels of a body's headings) to a Jinja2 environment; :func:`render_content` renders one body on its own (for
 goldens and previews), with the same autoescaping the book uses.
 """
 
@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Footnote, Image, plain_text
+from compiler.model.nodes import Chart, Content, Embed, Figure, Footnote, Image, Inline, inline_text, plain_text
 from compiler.qr import QUIET_ZONE, QRError, qr_matrix, qr_svg
 
 if TYPE_CHECKING:
@@ -43,6 +43,35 @@ def footnote_numbers(content: Content) -> Notes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
         numbers.bodies.setdefault(footnote.id, footnote)
     return numbers
+
+
+class Outline:
+    """The levels of one body's headings, given in reading order: the first is ``<h{top}>`` and no
+    heading is more than one level below the one before it (a source's h2 then h4 become h3, h4),
+    so that the book's outline has no gaps (WCAG 1.3.1; Ace's ``heading-order``). The source's
+    nesting is kept: a heading goes back to the level of the last one its source level does not
+    exceed. Never deeper than h6."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self._open: list[tuple[int, int]] = []  # (source level, printed level) of the open headings
+
+    def level(self, source: int) -> int:
+        while self._open and self._open[-1][0] >= source:
+            self._open.pop()
+        printed = min(self._open[-1][1] + 1 if self._open else self.top, 6)
+        self._open.append((source, printed))
+        return printed
+
+
+def outline(top: int) -> Outline:
+    """A new :class:`Outline` for one body whose headings start at ``<h{top}>``."""
+    return Outline(top)
+
+
+def blank(children: tuple[Inline, ...]) -> bool:
+    """True if inlines say nothing (no text, or only spaces): an empty table header is a plain cell."""
+    return not inline_text(children).strip()
 
 
 def resolve_media(url: str) -> Path | None:
@@ -151,13 +180,19 @@ def qr_problems(book: Book) -> list[tuple[Post, str, str]]:
     return found
 
 
-def register(env: jinja2.Environment) -> None:
-    """Make ``nodes.html`` usable in ``env``."""
+def register(env: jinja2.Environment, fonts: Path | None = None,
+             post_titles: dict[str, str] | None = None) -> None:
+    """Make ``nodes.html`` usable in ``env``; ``fonts``: the style folder's fonts (charts are set in
+    them); ``post_titles``: post id → title, for the source line of a chart."""
     from compiler import ids
-    from compiler.render import typo
+    from compiler.render import charts, typo
 
-    env.filters.update(node_type=node_type, typo=typo, plain=plain_text)
+    def chart_svg(chart: Chart, element_id: str) -> Markup:
+        return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
+
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, plain=plain_text)
     env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
+                       outline=outline, chart_svg=chart_svg, post_titles=post_titles or {},
                        embed_label=embed_label, qr_code=qr_code, edition="epub")  # print_html: "print"
 
 
@@ -167,7 +202,7 @@ def environment(style_dir: Path) -> jinja2.Environment:
 
     env = TemplateSandbox(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    register(env)
+    register(env, style_dir / "fonts")
     return env
 
 
