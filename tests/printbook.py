@@ -24,6 +24,8 @@ EMBEDS = {  # URL -> caption (empty: none); every kind the issue names, and one 
     "https://media.example.org/2013/12/slider-behaviour.mov": "The slider, filmed",
     "https://maps.example.net/place/almaty?zoom=12&layer=transport": "Where the shelter is",
 }
+#: An embed whose URL is too long for a QR code (2331 bytes at level M): printed in full, without one (W141).
+LONG_URL = "https://video.example.com/watch?" + "&".join(f"p{n}=value{n:04d}" for n in range(200))
 KAZAKH = "Қазақстан Республикасы — әділет, ғылым, өнер, ұлт, үміт, һ, і. ҚӘҒҢӨҰҮҺІ."
 KAZAKH_ITALIC = "әділет ғылым өнер ұлт үміт Қ Ң Һ І"
 GREEK = "Η ελληνική γλώσσα· Ἐν ἀρχῇ ἦν ὁ λόγος."
@@ -59,6 +61,7 @@ def _embeds_body() -> str:
         f'<figure class="wp-block-video"><video controls src="{urls[6]}"></video>{cap[urls[6]]}</figure>',
         f'<figure class="wp-block-embed is-type-rich"><div class="wp-block-embed__wrapper">\n{amp[urls[7]]}\n'
         f'</div>{cap[urls[7]]}</figure>',
+        f"[embed]{LONG_URL}[/embed]",
         "<p>After the embeds, the text goes on.</p>",
     ])
 

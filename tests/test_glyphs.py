@@ -230,3 +230,15 @@ def test_weasyprint_draws_the_plan_without_tofu(plan: glyphs.FontPlan, tmp_path:
     flat = "".join(text.split())
     for sample in (KAZAKH_TEXT, JAPANESE, "Қазақλόγος日本"):
         assert "".join(sample.split()) in flat, sample
+
+
+def test_language_stacks_put_the_cjk_family_first_in_print_only() -> None:
+    from compiler.fonts import apply_plan
+
+    assert apply_plan("a { font-family: var(--font-serif-ja) }", pdf=True) == (
+        'a { font-family: "Noto Serif CJK JP", "EB Garamond", "EB Garamond Fallback", serif }')
+    assert apply_plan("a { font-family: var(--font-sans-zh-hant) }", pdf=True).startswith(
+        'a { font-family: "Noto Sans CJK TC", "Lato"')
+    assert apply_plan("a { font-family: var(--font-serif-ja) }", pdf=False) == (
+        'a { font-family: "EB Garamond", "EB Garamond Fallback", serif }')
+    assert apply_plan("a { font-family: var(--font-other) }", pdf=True) == "a { font-family: var(--font-other) }"

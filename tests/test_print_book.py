@@ -16,7 +16,7 @@ from lxml import etree
 
 from compiler.qr import qr_payload
 
-from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, NOTES, TABLE_ROWS, UNCOVERED, decode_qr, make_book, \
+from printbook import EMBEDS, GREEK, JAPANESE, KAZAKH, KAZAKH_ITALIC, LONG_URL, NOTES, TABLE_ROWS, UNCOVERED, decode_qr, make_book, \
     pdf_fonts, png_pages
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -77,13 +77,20 @@ def test_every_embed_shows_its_kind_url_and_caption_in_print(book) -> None:  # t
 def test_epub_embeds_have_caption_and_live_link_and_no_qr(book) -> None:  # type: ignore[no-untyped-def]
     figures = [f for doc in _epub_chapters(Path(str(book["epub"])))
                for f in doc.iter(f"{XHTML}figure") if "embed" in (f.get("class") or "").split()]
-    assert len(figures) == len(EMBEDS)
-    for figure, (url, caption) in zip(figures, EMBEDS.items()):
+    assert len(figures) == len(EMBEDS) + 1
+    for figure, (url, caption) in zip(figures, [*EMBEDS.items(), (LONG_URL, "")]):
         links = [a.get("href") for a in figure.iter(f"{XHTML}a")]
         assert links == [url]
         captions = ["".join(c.itertext()) for c in figure.iter(f"{XHTML}figcaption")]
         assert captions == ([caption] if caption else [])
         assert not list(figure.iter("{http://www.w3.org/2000/svg}svg"))  # the QR code is for paper only
+
+
+def test_an_embed_too_long_for_a_qr_code_prints_its_url_and_warns_w141(book) -> None:  # type: ignore[no-untyped-def]
+    lines = [line for line in str(book["stderr"]).splitlines() if "W141" in line]
+    assert len(lines) == 1 and "'embeds-of-every-kind'" in lines[0] and "too long for a QR code" in lines[0]
+    text = re.sub(r"\s+", "", "".join(_pages(_pdf(book))))
+    assert "p199=value0199" in text and "p0=value0000" in text  # the whole address, on paper
 
 
 # ------------------------------------------------------------------ glyphs

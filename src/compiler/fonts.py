@@ -4,7 +4,8 @@
 applies it to a book:
 
 * **Stylesheets** name a stack by its role, ``var(--font-serif)``,
-  ``var(--font-italic)``, ``var(--font-sans)`` or ``var(--font-mono)``;
+  ``var(--font-italic)``, ``var(--font-sans)`` or ``var(--font-mono)`` (``var(--font-serif-ja)``:
+  Japanese text, its CJK family first in the PDF; also ``-ko``, ``-zh-hans``, ``-zh-hant``);
   :func:`apply_plan` writes the plan's ``font-family`` list in its place (the
   PDF's list ends with the installed Noto CJK families, the EPUB's does not:
   reading systems draw CJK with their own fonts) and puts the plan's
@@ -37,7 +38,7 @@ from compiler.model.nodes import (
     ROLE, Blockquote, Code, CodeBlock, Embed, Emphasis, Figure, Image, Link, Note, Signoff, Table, Text)
 
 ROLES = ("serif", "italic", "sans", "mono")
-_VAR = re.compile(r"var\(\s*--font-(serif|italic|sans|mono)\s*\)")
+_VAR = re.compile(r"var\(\s*--font-(serif|italic|sans|mono)(?:-(ja|ko|zh-hans|zh-hant))?\s*\)")
 #: Fields whose text the templates set in italic (captions, a quotation's attribution in <cite>).
 _ITALIC_FIELDS = {"caption", "attribution"}
 
@@ -52,7 +53,7 @@ def apply_plan(css: str, pdf: bool, first: bool = False, files: Iterable[str] | 
     (``first``: the first stylesheet) the plan's ``@font-face`` rules before it; ``files`` limits
     the rules to those shipped files (the EPUB's, see :func:`needed_files`)."""
     the_plan = plan()
-    out = _VAR.sub(lambda m: the_plan.stack(m[1]).css(pdf=pdf), css)
+    out = _VAR.sub(lambda m: _stack_css(m[1], m[2] or "", pdf), css)
     if first:
         faces = the_plan.font_face_css()
         if files is not None:
@@ -60,6 +61,18 @@ def apply_plan(css: str, pdf: bool, first: bool = False, files: Iterable[str] | 
             faces = "".join(rule + "\n" for rule in _face_rules(faces) if _face_file(rule) in keep)
         out = f"/* @font-face rules of the font plan (compiler/glyphs.py) */\n{faces}{out}"
     return out
+
+
+def _stack_css(role: str, lang: str, pdf: bool) -> str:
+    """A role's ``font-family`` list; with ``lang`` (``var(--font-serif-ja)``), in the PDF, that language's
+    CJK family first, so that its punctuation, dashes and Latin letters are the CJK font's own."""
+    stack = plan().stack(role)
+    if not lang or not pdf:
+        return stack.css(pdf=pdf)
+    kind = {"serif": "Serif", "italic": "Serif", "sans": "Sans", "mono": "Sans Mono"}[role]
+    first = glyphs.cjk_family(kind, {"zh-hans": "zh-Hans", "zh-hant": "zh-Hant"}.get(lang, lang))  # type: ignore[arg-type]
+    rest = [f'"{f.name}"' for f in stack.families if f.name != first]
+    return ", ".join([f'"{first}"', *rest, stack.generic])
 
 
 def _face_rules(css: str) -> list[str]:

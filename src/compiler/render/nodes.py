@@ -141,6 +141,9 @@ def embed_label(provider: str) -> str:
 #: A printed QR code is at least this wide, and its modules at least this wide (phones read 0.4 mm).
 QR_MIN_MM = 22.0
 QR_MODULE_MM = 0.5
+#: Where the text beside a code begins (from the code's left edge), and the least gap after a wide code.
+QR_COLUMN_MM = 29.0
+QR_GAP_MM = 3.5
 
 
 def qr_code(url: str) -> Markup:
@@ -152,7 +155,9 @@ def qr_code(url: str) -> Markup:
     except QRError:
         return Markup("")
     width = max(QR_MIN_MM, (len(qr_matrix(url)) + 2 * QUIET_ZONE) * QR_MODULE_MM)
-    return Markup('<div class="embed-qr" style="width: {}mm">{}</div>').format(f"{width:.1f}", Markup(svg))
+    gap = max(QR_GAP_MM, QR_COLUMN_MM - width)  # the text beside every code starts at one column
+    return Markup('<div class="embed-qr" style="width: {}mm; margin-right: {}mm">{}</div>').format(
+        f"{width:.1f}", f"{gap:.1f}", Markup(svg))
 
 
 def embeds(content: Content) -> Iterator[Embed]:
