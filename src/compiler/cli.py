@@ -18,7 +18,7 @@ from pathlib import Path
 from compiler import __version__
 from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.ingest.text import shown
-from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
+from compiler.model.kinds import EDITIONS, FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
 COMMANDS = ("build", "check", "posts", "init")
 
@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the book (the default command)")
     build.add_argument("manifest", type=Path, help="the book's manifest, e.g. book.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as unplaced posts) as errors")
+    build.add_argument("--edition", choices=EDITIONS,
+                       help="build only the screen edition (PDF, EPUB) or only the print editions "
+                            "(output.print); default: every edition the manifest names")
     build.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                        help="build only this format (repeatable; default: the manifest's formats)")
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
@@ -173,7 +176,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
-                     "one_document": args.one_document}
+                     "one_document": args.one_document, "edition": args.edition or ""}
     cache.reset()
     digest = cache.options_digest(cache_options)
     out = args.out.resolve() if args.out else cache.output_folder(args.manifest)
@@ -193,7 +196,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
-                               jobs=args.jobs, one_document=args.one_document,
+                               jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
                                stamp_key=digest)
         build(args.manifest, options, pool)
     for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time

@@ -187,6 +187,8 @@ def manifest_text(sources: Sequence[Source], paths: Sequence[Path], folder: Path
         "# include_status: [draft, private, future, pending]",
         "# include_password: [123]        # password-protected posts, by their export id",
         "comments: false                 # true: print approved comments after each post (also per chapter)",
+        "# Posts no chapter may take (by date, category or tag):",
+        "# filter: {since: 2010-01-01, until: 2019-12-31, exclude_categories: [Uncategorized], exclude_tags: [meta]}",
     ]
     if media is not None:
         lines.append(f"# media folder given: {_q(_relative(media, folder))} (local copies of the export's images)")

@@ -47,8 +47,8 @@ from compiler.ingest.static.body import map_images
 from compiler.ingest.static.frontmatter import post_date
 from compiler.ingest.text import shown
 from compiler.model import DateSpan, PostCopy, Seen
-from compiler.model.entries import Entry
-from compiler.model.nodes import Image
+from compiler.model.entries import Comment, Entry
+from compiler.model.nodes import MAX_DEPTH, Image
 
 _ARTICLES = "article.post, article.type-post, article.type-page, article.hentry, div.hentry, div.type-post"
 #: Inside a post's body, what a theme or plugin adds that is not the post.
@@ -133,6 +133,32 @@ def _names(article: LexborNode, selectors: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in (_text(a) for a in article.css(selectors)) if t))
 
 
+def _when(comment: Comment) -> tuple[dt.datetime, int]:
+    return comment.date or dt.datetime.min, comment.id
+
+
+def _children(node: LexborNode) -> list[LexborNode]:
+    out, child = [], node.child
+    while child is not None:
+        if child.tag not in ("-text", "-comment", None):
+            out.append(child)
+        child = child.next
+    return out
+
+
+def _comment_id(node: LexborNode, fallback: int) -> int:
+    found = re.search(r"(\d+)$", node.attributes.get("id") or "")
+    return int(found[1]) if found else fallback
+
+
+def _replies(comment: Comment) -> int:
+    count, stack = 0, list(comment.replies)
+    while stack:
+        count += 1
+        stack.extend(stack.pop().replies)
+    return count
+
+
 def _comment_count(article: LexborNode) -> int:
     listed = len(article.css("li.comment, li.pingback")) if article.css_first(".comment-list, .commentlist") else 0
     found = _COUNT.search(_text(article.css_first(".comments-link")))
@@ -141,6 +167,46 @@ def _comment_count(article: LexborNode) -> int:
 
 class _Page:
     """One saved page being read."""
+
+    def comments(self, listing: LexborNode, where: str) -> tuple[Comment, ...]:
+        """A theme's comment list (``ol.comment-list`` / ``ol.commentlist``, replies in ``ol.children``), as
+        threaded comments in date order: comments only (pingbacks and trackbacks left out), each its
+        author (``.fn``), date (``time[datetime]``) and text (``.comment-content``) through the allow-list."""
+        made: dict[int, Comment] = {}
+
+        def read(item: LexborNode, depth: int) -> Comment | None:
+            classes = item.attributes.get("class") or ""
+            if item.tag != "li" or "comment" not in classes.split():
+                return None
+            body = item.css_first(".comment-content") or item.css_first(".comment-body")
+            if body is None:
+                return None
+            for noise in body.css(".reply, .comment-meta, .comment-metadata, form"):
+                noise.decompose()
+            replies: list[Comment] = []
+            for child in _children(item):
+                if child.tag in ("ol", "ul") and "children" in (child.attributes.get("class") or ""):
+                    for sub in _children(child):
+                        if depth < MAX_DEPTH and (reply := read(sub, depth + 1)) is not None:
+                            replies.append(reply)
+            time = item.css_first("time[datetime]")
+            try:
+                date = post_date(time.attributes.get("datetime") or "", self.name, 0) if time is not None else None
+            except CompilerError:
+                date = None
+            author = item.css_first(".fn")
+            link = author.css_first("a[href]") if author is not None else None
+            number = _comment_id(item, len(made) + 1)
+            comment = Comment(number, _text(author) or "Anonymous", date.replace(tzinfo=None) if date else None,
+                              html_to_content(cap_depth(body.inner_html or "")[0], f"{where} comment {number}",
+                                              self.warn),
+                              tuple(sorted(replies, key=_when)),
+                              (link.attributes.get("href") or "") if link is not None else "")
+            made[number] = comment
+            return comment
+
+        top = [c for item in _children(listing) if (c := read(item, 0)) is not None]
+        return tuple(sorted(top, key=_when))
 
     def __init__(self, path: Path, name: str) -> None:
         self.path, self.name = path, name
@@ -169,7 +235,7 @@ class _Page:
         return local
 
     def article(self, node: LexborNode, position: int, title_node: LexborNode | None = None,
-                body: LexborNode | None = None) -> tuple[str, PostCopy | Entry] | None:
+                body: LexborNode | None = None, listing: LexborNode | None = None) -> tuple[str, PostCopy | Entry] | None:
         title = _text(node.css_first(".entry-title") or title_node)
         body = body or node.css_first(".entry-content") or node.css_first(".entry-summary")
         if body is None:
@@ -192,9 +258,13 @@ class _Page:
             slug = PurePosixPath(urlsplit((link.attributes.get("href") or "") if link else "").path).name
             return "page", Entry(0, "page", slug or re.sub(r"\W+", "-", title.lower()).strip("-"), title,
                                  date=date.replace(tzinfo=None) if date else None, content=content)
+        listing = listing or node.css_first(".comment-list, .commentlist")
+        thread = self.comments(listing, where) if listing is not None else ()
+        count = len(thread) + sum(_replies(c) for c in thread)
         return "post", PostCopy(
             title=title or "Untitled", content=content, tags=tags, date=DateSpan(day, day) if day else None,
-            comments=_comment_count(node), seen=Seen(self.name, 0, position, "saved WordPress page"),
+            comments=max(count, _comment_count(node)), thread=thread,
+            seen=Seen(self.name, 0, position, "saved WordPress page"),
             categories=categories, markup=True, authors=authors,
             category_paths=tuple((c,) for c in categories), excerpt=excerpt)
 
@@ -206,8 +276,10 @@ def _read_path(path: Path, name: str, options: ReadOptions) -> Source:
     page = _Page(path, name)
     found: list[tuple[str, PostCopy | Entry]] = []
     articles = _outermost(tree.css(_ARTICLES))
+    # a single post's comments follow its article, outside it (in #comments)
+    listing = tree.css_first(".comment-list, .commentlist") if len(articles) == 1 else None
     for node in articles:
-        if (read := page.article(node, len(found) + 1)) is not None:
+        if (read := page.article(node, len(found) + 1, listing=listing)) is not None:
             found.append(read)
     if not articles:
         body = tree.css_first(".entry-content")

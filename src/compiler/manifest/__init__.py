@@ -42,6 +42,7 @@ class Validated:
     pages: tuple[Entry, ...] = ()  # the exports' pages, for front and back matter by slug
     left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
+    notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
 
     def left_out_summary(self) -> list[str]:
         """One line per source that left posts or pages out, with the counts by reason, and one for
@@ -128,7 +129,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         raise CompilerError(errors)
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
-                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read))
+                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
+                     tuple(n for s in read for n in s.notes))
 
 
 _CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)
