@@ -80,12 +80,12 @@ def _interior(book: Book, renderer: Renderer, edition: PrintEdition, pages: int,
     return data, _pages(data), warnings
 
 
-def render_editions(book: Book, pool: Any, use_cache: bool) -> Printed:
+def render_editions(book: Book, pool: Any, use_cache: bool, pictures: Any = None) -> Printed:
     """Every print edition of ``book``: interior and cover files, facts for the report."""
     printed = Printed()
     if not book.output.print_editions:
         return printed
-    renderer = Renderer(book)
+    renderer = Renderer(book, pictures=pictures)  # pictures: the book's prepared images (compiler.bookmedia)
     words = sum(p.words for p in book.posts)
     for edition in book.output.print_editions:
         trace("render-print", part=edition.name)
