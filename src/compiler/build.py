@@ -25,6 +25,7 @@ from compiler.model import Book, PageBreak, Redaction
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
+from compiler.pdf.donors import Donor, read_donors
 from compiler.render import Renderer
 from compiler.render.nodes import unfetched
 from compiler.report import dedup_report, dedup_summary, to_json
@@ -48,6 +49,7 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
+    donors: Path | None = None  # --for-list: a CSV of donors, one print copy each (compiler/pdf/donors.py)
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
     media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
@@ -207,6 +209,23 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, 
     return Built(book, files, len(labels), warnings, scanning, notes=notes)
 
 
+def _donor_copies(book: Book, donors: list[Donor], built: Built | None, pool: Any, jobs: int) -> Built:
+    """One print copy per donor, each scanned for leaks in a worker while the others are made."""
+    from compiler.pdf.donors import copies
+
+    if built is None:
+        built = Built(book, {}, 0, [], {})
+    trace("render-donors")
+    made = copies(book, donors, built.files, built.editions, Renderer(book), pool, jobs)
+    built.files.update(made)
+    if book.redactions:
+        from compiler.leaks import scan_files
+
+        for name, data in made.items():
+            built.scanning[name] = pool.submit(scan_files, {name: data}, book.redactions)
+    return built
+
+
 def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any, pictures: Any = None) -> Built:
     """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
     from compiler.pdf.printed import render_editions
@@ -291,6 +310,21 @@ def _check_out_option(book: Book, read: set[Path]) -> None:
                                        hint="write the book to a folder of its own, e.g. --out out"), Exit.INPUT)
 
 
+def _print_checks(book: Book, manifest: Path) -> None:
+    """W140 for characters no font of the book draws, W141 for an embed printed without a QR code
+    (the book is redacted already: a post is named by its redacted title)."""
+    from compiler.fonts import glyph_warnings
+    from compiler.render.nodes import qr_problems
+
+    where = files.display_path(manifest)
+    for warning in glyph_warnings(book, where, book.output.directory / ".cache" / "cmap"):
+        print(warning.format(), file=sys.stderr)
+    for post, url, why in qr_problems(book):
+        print(Diagnostic("W141", f"post '{post.id}': embed {url[:80]}… is printed without a QR code: {why}",
+                         where, hint="the address is printed in full; shorten it with a correction to get "
+                         "a QR code", warning=True).format(), file=sys.stderr)
+
+
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
     """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
     the PDF (see :mod:`compiler.pdf.pool`); without one, a pool is started here."""
@@ -303,6 +337,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         trace("assemble")
         bind_media, media = _media(options.media or validated.media, validated.media_roots)  # before redaction
         book = _override(assemble(validated, lambda b: redact(bind_media(b))), options)
+        donors = read_donors(options.donors) if options.donors else None
         if not options.quiet:
             where = "the media folder" if options.media or validated.media or validated.media_roots \
                 else "a media folder (none given)"
@@ -312,6 +347,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
                                  "placeholder shows its alt text", files.display_path(manifest),
                                  warning=True).format(), file=sys.stderr)
+            _print_checks(book, manifest)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
                           (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
                                                    if p.is_dir() and not files.inside(p, book.output.directory))))
@@ -335,8 +371,12 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 pictures = prepare_media(book, media, options.use_cache, using)
                 screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
                     if book.output.screen else None
-                return render_print(book, screen, options.use_cache, using, pictures) \
-                    if book.output.print_editions else screen  # type: ignore[return-value]
+                result = render_print(book, screen, options.use_cache, using, pictures) \
+                    if book.output.print_editions else screen
+                if donors is not None:
+                    result = _donor_copies(book, donors, result, using, jobs)
+                assert result is not None
+                return result
 
             if pool is not None:
                 built = render(pool)

@@ -57,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--edition", choices=EDITIONS,
                        help="build only the screen edition (PDF, EPUB) or only the print editions "
                             "(output.print); default: every edition the manifest names")
+    build.add_argument("--for-list", type=Path, metavar="CSV",
+                       help="also write one print copy per donor (name, optional message), "
+                            "'Printed for NAME' on the half-title's verso")
     build.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                        help="build only this format (repeatable; default: the manifest's formats)")
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
@@ -190,6 +193,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
                      "one_document": args.one_document, "edition": args.edition or "",
+                     "donors": str(args.for_list.resolve()) if args.for_list else "",
                      "media": str(args.media.resolve()) if args.media else ""}
     cache.reset()
     digest = cache.options_digest(cache_options)
@@ -212,6 +216,7 @@ def cmd_build(args: argparse.Namespace) -> int:
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
                                jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
+                               donors=args.for_list,
                                stamp_key=digest, media=args.media.resolve() if args.media else None)
         with shown(args.quiet):
             build(args.manifest, options, pool)
