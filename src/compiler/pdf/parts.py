@@ -348,6 +348,7 @@ class PartRenderer:
 
         parts = plan(self.book)
         groups = list(parts.groups)
+        trace("plan-pdf", total=len(groups) + 2)  # the groups, the front matter and the contents
         self.board = Board()
         try:
             front, results = self._lay_out_groups(parts.front, groups, on_front)
