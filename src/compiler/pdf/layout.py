@@ -26,6 +26,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from compiler import files, ids, urls
+from compiler.fonts import apply_plan
 from compiler.model import Book, PageBreak
 from compiler.pdf import roman, stylesheet_paths
 
@@ -53,10 +54,11 @@ class _Collect(logging.Handler):
 
 def stylesheets(root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
                 fonts: FontConfiguration) -> list[weasyprint.CSS]:
-    """The print stylesheets, read through the project fetcher."""
-    return [weasyprint.CSS(string=files.read_project_file(root, path).decode(),
+    """The print stylesheets, read through the project fetcher, with the font plan's stacks and faces
+    (:func:`compiler.fonts.apply_plan`)."""
+    return [weasyprint.CSS(string=apply_plan(files.read_project_file(root, path).decode(), pdf=True, first=n == 0),
                            base_url=path.as_uri(), url_fetcher=fetcher, font_config=fonts)
-            for path in stylesheet_paths(style_dir, page_size)]
+            for n, path in enumerate(stylesheet_paths(style_dir, page_size))]
 
 
 class collected_warnings:  # noqa: N801 - used as a context manager
