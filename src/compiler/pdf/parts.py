@@ -362,6 +362,7 @@ class PartRenderer:
 
         parts = plan(self.book)
         groups = list(parts.groups)
+        trace("plan-pdf", total=len(groups) + 2)  # the groups, the front matter and the contents
         front, results = self._lay_out_groups(parts.front, groups, on_front)
         cache.store_json(self.out, "pages", {**self.history, **{
             self._history_key(g): _odd(results[i].pages) for i, g in enumerate(groups)}})
