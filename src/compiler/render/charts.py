@@ -21,11 +21,14 @@ import functools
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from compiler.model.nodes import Chart
+
+if TYPE_CHECKING:
+    from compiler.model import Book
 
 #: The series' colours: dark and light enough apart to read in greyscale print.
 PALETTE = ("#1f3a4d", "#c9a45c", "#8a9aa6", "#5b4636")
@@ -64,6 +67,17 @@ def chart_svg(chart: Chart, element_id: str, fonts: Path) -> Markup:
     return Markup(_finish(_draw(chart, _font_files(fonts)), chart, element_id))
 
 
+def predraw(book: Book) -> int:
+    """Draw every chart of the book now (kept for the rendering), so that matplotlib is imported and
+    its work done before the build's memory limit applies; the number of charts."""
+    bodies = [s.content for s in (*book.front, *book.back)] + [c.intro for c in book.chapters]
+    drawn = [b for body in bodies for b in body.blocks if isinstance(b, Chart)]
+    fonts = _font_files(book.output.style_dir / "fonts")
+    for chart in drawn:
+        _draw(chart, fonts)
+    return len(drawn)
+
+
 def _font_files(fonts: Path) -> tuple[Path, ...]:
     return tuple(sorted(fonts.glob(f"{FONT}-*.ttf"))) if fonts.is_dir() else ()
 
@@ -88,10 +102,14 @@ def _draw(chart: Chart, fonts: tuple[Path, ...]) -> str:
         _plot(axes, chart)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        axes.yaxis.grid(True, color="#d9d9d9", linewidth=0.5)
-        axes.set_axisbelow(True)
-        if chart.unit:
-            axes.set_ylabel(chart.unit)
+        if chart.kind == "line":
+            axes.yaxis.grid(True, color="#d9d9d9", linewidth=0.5)
+            axes.set_axisbelow(True)
+            if chart.unit:
+                axes.set_ylabel(chart.unit)
+        else:  # every bar carries its number: a value axis would say it twice
+            axes.spines["left"].set_visible(False)
+            axes.set_yticks([])
         if len(chart.series) > 1 or chart.kind == "line":
             axes.legend(frameon=False, loc="upper left", ncols=min(len(chart.series), 4))
         figure.tight_layout(pad=0.4)
