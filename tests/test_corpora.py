@@ -19,8 +19,8 @@ import pytest
 from lxml import etree
 
 from compiler.ingest.wxr import read_wxr
-from compiler.model.nodes import paragraphs
 from compiler.render import typo
+from compiler.render.typeset import typeset_paragraphs
 
 from conftest import CORPORA, WXR_EXPORTS, run_compiler, squash
 from pdftools import body_text, labels
@@ -100,7 +100,7 @@ def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:
     for entry in export.posts:
         title = entry.title.strip() or "Untitled"
         assert _letters(squash(typo(title))) in epub_text, title
-        found = [s for p in paragraphs(entry.content) for s in _sentences(p)]
+        found = [s for p in typeset_paragraphs(entry.content) for s in _sentences(p)]
         if not found:
             continue
         in_pdf = sum(_letters(s) in reading or _letters(s) in drawn for s in found) / len(found)

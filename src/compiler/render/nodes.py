@@ -1,7 +1,8 @@
 """What ``styles/templates/nodes.html`` needs from Python to render the rich model as XHTML.
 
 :func:`register` adds the ``node_type`` filter (a node's class name, which
-the macros dispatch on), ``typo`` and the ``footnote_numbers`` global to a
+the macros dispatch on), ``typo`` and ``extract`` (``compiler/render/typeset.py``), and the
+``footnote_numbers`` and ``salutation`` globals to a
 Jinja2 environment; :func:`render_content` renders one body on its own (for
 goldens and previews), with the same autoescaping the book uses.
 """
@@ -83,9 +84,10 @@ def unfetched(book: Book) -> list[tuple[Post, str]]:
 def register(env: jinja2.Environment) -> None:
     """Make ``nodes.html`` usable in ``env``."""
     from compiler import ids
-    from compiler.render import typo
+    from compiler.render.typeset import extract, salutation, typo
 
-    env.filters.update(node_type=node_type, typo=typo)
+    env.filters.update(node_type=node_type, typo=typo, extract=extract)
+    env.globals.update(salutation=salutation)
     env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
 
 
