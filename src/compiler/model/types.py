@@ -201,6 +201,8 @@ class Metadata:
     subjects: tuple[str, ...]
     cover: Cover = field(default_factory=Cover)
     names_changed: bool = False
+    isbn: str = field(default="", metadata=_NOT_TEXT)  # as the manifest writes it (check digit verified)
+    edition: str = "First edition"
 
 
 
@@ -213,6 +215,7 @@ class Output:
     formats: tuple[Format, ...]
     page_size: PageSize
     style_dir: Path
+    show_tags: bool = True  # label each post's tags under its title ("Filed under …"), or leave them out
 
 
 @dataclass(frozen=True, slots=True)
