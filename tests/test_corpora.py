@@ -2,7 +2,9 @@
 
 One build per corpus (a session fixture: ``init`` into a temporary folder, then
 ``python -m compiler book.yaml --epubcheck``, whose exit code is 4 on any
-EPUBCheck error or warning); every test reads that build. The exports are
+EPUBCheck error or warning); every test reads that build. DAISY Ace starts on
+the EPUB as soon as it is built (acetools.py), in the background, and its test
+waits for it. The exports are
 read where they are, never copied into the project; the tests skip, saying
 so, when the corpora are absent.
 """
@@ -15,6 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import acetools
 import pytest
 from lxml import etree
 
@@ -41,7 +44,8 @@ def _export(name: str) -> Path:
 
 
 @pytest.fixture(scope="session", params=sorted(EXPORTS))
-def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def corpus(request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
+           tmp_path_factory: pytest.TempPathFactory):
     name = request.param
     export = _export(name)
     folder = tmp_path_factory.mktemp(name)
@@ -52,8 +56,11 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     seconds = time.perf_counter() - start
     pdf = next((folder / "out").glob("*.pdf"), None)
     epub = next((folder / "out").glob("*.epub"), None)
-    return {"name": name, "export": export, "folder": folder, "result": built, "seconds": seconds,
-            "pdf": pdf, "epub": epub}
+    ace = acetools.start(epub, folder / "ace") if epub is not None and not acetools.missing() else None
+    yield {"name": name, "export": export, "folder": folder, "result": built, "seconds": seconds,
+           "pdf": pdf, "epub": epub, "ace": ace}
+    if ace is not None:
+        ace.stop()
 
 
 def _letters(text: str) -> str:
@@ -115,3 +122,80 @@ def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-
     if not export.left_out:
         pytest.skip("this export leaves nothing out")
     assert "left out" in corpus["result"].stderr
+
+
+def test_ace_finds_no_violation(corpus) -> None:  # type: ignore[no-untyped-def]
+    assert corpus["result"].returncode == 0, corpus["result"].stderr[-3000:]
+    acetools.skip_unless_available()
+    found = corpus["ace"].violations()
+    assert not found, f"{corpus['name']}: {len(found)} Ace violations:\n" + "\n".join(found)
+    print(f"{corpus['name']}: Ace 0 violations")
+
+
+# -- static sites (Markdown folders): the same checks, one build per site ------------------------
+#: The static sites among the corpora, by a short name: the folder given to ``init``.
+STATIC_SITES = {"hugo-pyodide": "hugo-pyodide-blog"}
+
+
+@pytest.fixture(scope="session", params=sorted(STATIC_SITES))
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    name = request.param
+    folder_in = CORPORA / STATIC_SITES[name]
+    if not folder_in.is_dir():
+        pytest.skip(f"corpus {STATIC_SITES[name]} is not in {CORPORA}")
+    folder = tmp_path_factory.mktemp(name)
+    made = run_compiler("init", str(folder_in), "--dir", str(folder), cwd=folder)
+    assert made.returncode == 0, made.stderr
+    built = run_compiler("book.yaml", "--epubcheck", cwd=folder, timeout=600)
+    epub = next((folder / "out").glob("*.epub"), None)
+    ace = acetools.start(epub, folder / "ace") if epub is not None and not acetools.missing() else None
+    yield {"name": name, "source": folder_in, "folder": folder, "result": built, "manifest": made,
+           "pdf": next((folder / "out").glob("*.pdf"), None), "epub": epub, "ace": ace}
+    if ace is not None:
+        ace.stop()
+
+
+def test_static_site_init_then_build_exits_0_with_epubcheck_clean(site) -> None:  # type: ignore[no-untyped-def]
+    assert site["result"].returncode == 0, site["result"].stderr[-3000:]
+    manifest = (site["folder"] / "book.yaml").read_text()
+    assert 'title: "Pyodide blog"' in manifest and 'authors: ["Pyodide team"]' in manifest
+    assert "hugo-pyodide-blog" in manifest  # the folder, named as an external source
+
+
+def test_static_site_every_post_is_in_the_book_with_its_sentences(site) -> None:  # type: ignore[no-untyped-def]
+    from compiler.ingest import read_source
+
+    assert site["result"].returncode == 0, site["result"].stderr[-3000:]
+    source = read_source(site["source"])
+    posts = list((site["source"] / "content" / "posts").glob("*.md")) + \
+        list((site["source"] / "content" / "posts").glob("*/index.md"))
+    assert len(source.copies) + len(source.left_out) == len(posts) == 22
+    reading, drawn = _pdf_texts(site["pdf"])
+    epub_text = _letters(_epub_text(site["epub"]))
+    failing = []
+    for copy in source.copies:
+        assert _letters(squash(typo(copy.title))) in epub_text, copy.title
+        found = [s for p in paragraphs(copy.content) for s in _sentences(p)]
+        in_pdf = sum(_letters(s) in reading or _letters(s) in drawn for s in found) / max(1, len(found))
+        in_epub = sum(_letters(s) in epub_text for s in found) / max(1, len(found))
+        if in_pdf < FOUND or in_epub < FOUND:
+            failing.append((in_pdf, in_epub, copy.title))
+    assert not failing, failing[:5]
+
+
+def test_static_site_missing_images_warn_and_show_their_alt_text(site) -> None:  # type: ignore[no-untyped-def]
+    stderr = site["result"].stderr
+    warned = [line for line in stderr.splitlines() if " W161 " in line]
+    assert any("pyodide-react-pandas-matplotlib-scikit.md" in w and "'Filter Columns'" in w for w in warned), stderr
+    assert any("pandastutor.md" in w and "pandastutor-wiki.png" in w for w in warned)
+    assert not any("download_size_evolution.webp" in w for w in warned)  # in static/posts/0.23-release/
+    assert not any("font.gif" in w for w in warned)  # in the page bundle
+    epub_text = _epub_text(site["epub"])
+    assert "Image: Filter Columns" in epub_text and "Image: Plotting Script Error" in epub_text
+
+
+def test_static_site_ace_finds_no_violation(site) -> None:  # type: ignore[no-untyped-def]
+    assert site["result"].returncode == 0, site["result"].stderr[-3000:]
+    acetools.skip_unless_available()
+    found = site["ace"].violations()
+    assert not found, f"{site['name']}: {len(found)} Ace violations:\n" + "\n".join(found)

@@ -257,7 +257,9 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
                                  "shows its alt text", files.display_path(manifest), warning=True).format(),
                       file=sys.stderr)
-    inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
+    inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
+                          (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
+                                                   if p.is_dir() and not files.inside(p, book.output.directory))))
     stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",

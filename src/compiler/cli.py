@@ -100,10 +100,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _pages(paths: Sequence[Path]) -> list[Path]:
+    from compiler.ingest import readers
+
     pages: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml")]))
+        if path.is_dir() and any(r.folder is not None and r.folder(path) for r in readers()):
+            pages.append(path)  # a static site's folder: one source
+        elif path.is_dir():
+            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml"), *path.glob("*.html"), *path.glob("*.htm")]))
         elif path.is_file():
             pages.append(path)
         else:
@@ -117,18 +121,23 @@ def _pages(paths: Sequence[Path]) -> list[Path]:
 
 def cmd_posts(args: argparse.Namespace) -> int:
     from compiler.dedup import dedup
-    from compiler.ingest import read_pages
-    from compiler.report import dedup_summary, post_summary
+    from compiler.ingest import all_copies, read_sources
+    from compiler.listing import rows, to_json
+    from compiler.manifest import empty_sources
+    from compiler.report import dedup_summary
 
-    copies = read_pages(_pages(args.paths))
+    sources = read_sources(_pages(args.paths))
+    if empty := empty_sources(sources):
+        raise CompilerError(empty)
+    copies = all_copies(sources)
     posts, merges = dedup(copies)
     print(dedup_summary(len(copies), posts, merges), file=sys.stderr)
-    rows = [post_summary(p) for p in posts]
+    listing = rows(posts, sources)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(to_json(listing))
         return Exit.OK
     print(f"{'id':<66} {'date':<10} {'words':>5} {'copies':>6}  tags / title")
-    for row in rows:
+    for row in listing:
         print(f"{row['id']:<66} {(row['date'] or '-')[:10]:<10} {row['words']:>5} {row['copies']:>6}  "
               f"{', '.join(row['tags']) or '-'} / {row['title']}")
     return Exit.OK

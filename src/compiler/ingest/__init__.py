@@ -1,11 +1,16 @@
 """Ingest: the reader registry, the first pipeline stage.
 
 Each source format has one module and one :class:`Reader` in it: archive
-pages (:mod:`compiler.ingest.pages`) and WordPress exports
-(:mod:`compiler.ingest.wxr`). A file's format is recognised by its content,
-not its name: the first bytes are sniffed, each reader in :data:`READERS`
-order is asked, and archive pages (plain text) come last and take any
-other file. Every reader turns a file into a :class:`Source`: post copies
+pages (:mod:`compiler.ingest.pages`), WordPress exports
+(:mod:`compiler.ingest.wxr`), static-site Markdown
+(:mod:`compiler.ingest.static`) and saved WordPress pages
+(:mod:`compiler.ingest.saved_html`). A file's format is recognised by its
+content, not its name: the first bytes are sniffed, each reader in
+registry order is asked, and archive pages (plain text) come last and take
+any other file. A folder is a source when a reader with a ``folder`` test
+takes it (a static site); readers with ``read_path`` read from the path
+themselves (they bound their own reads and find files beside it: a site's
+images, a saved page's ``_files`` folder). Every reader turns a file into a :class:`Source`: post copies
 (the unit :mod:`compiler.dedup` merges, whatever format they came from),
 the pages an export holds (for front and back matter, by slug), what was
 left out, and warnings. The manifest's ``sources`` and the ``posts`` command
@@ -57,12 +62,17 @@ class Reader:
     description: str
     sniff: Callable[[bytes], bool]
     read: Callable[[bytes, str, ReadOptions], Source]
+    #: A reader that reads from the path itself (it bounds its own reads, finds files beside it):
+    #: ``folder`` recognises a folder source, ``read_path`` reads a folder or a recognised file.
+    folder: Callable[[Path], bool] | None = None
+    read_path: Callable[[Path, str, ReadOptions], Source] | None = None
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import pages, wxr
+    from compiler.ingest import pages, saved_html, static, wxr
 
-    return (wxr.READER, pages.READER)  # the first that recognises a file reads it; archive pages last
+    # the first that recognises a file reads it; archive pages last
+    return (wxr.READER, static.READER, saved_html.READER, pages.READER)
 
 
 def readers() -> tuple[Reader, ...]:
@@ -81,10 +91,19 @@ def reader_for(data: bytes) -> Reader:
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
-    """Read one source file in whatever registered format it is."""
+    """Read one source file (or a folder a reader recognises) in whatever registered format it is."""
     name = display_path(path, root)
+    if path.is_dir():
+        for reader in readers():
+            if reader.folder is not None and reader.read_path is not None and reader.folder(path):
+                return reader.read_path(path, name, options)
+        raise CompilerError(Diagnostic("E128", "no reader recognises this folder", name,
+                                       hint="give a static site's folder (Markdown posts) or name the files"))
+    reader = reader_for(files.read_head(path, SNIFF_BYTES))
+    if reader.read_path is not None:
+        return reader.read_path(path, name, options)
     data = files.read_bytes(path)
-    return reader_for(data).read(data, name, options)
+    return reader.read(data, name, options)
 
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,

@@ -57,3 +57,13 @@ PAGE_KIND: dict[str, SectionKind] = {"front_matter": "introduction", "back_matte
 
 #: Post statuses of a WordPress export a manifest may add to ``publish`` (``include_status``).
 Status = Literal["draft", "private", "future", "pending"]
+
+#: Every post status a chapter rule may select (``statuses``): ``publish`` and the opt-in ones.
+PostStatus = Literal["publish", "draft", "private", "future", "pending"]
+
+#: WordPress post formats a chapter rule may select (``formats``); other sources' posts are ``standard``.
+PostFormat = Literal["standard", "aside", "audio", "chat", "gallery", "image", "link", "quote", "status", "video"]
+
+#: How a chapter orders its posts (``sort``): as listed (a rule: the order the sources hold them),
+#: by date (undated posts last), newest first, or by title.
+SortOrder = Literal["listed", "date", "date-desc", "title"]

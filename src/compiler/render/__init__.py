@@ -151,7 +151,7 @@ class Renderer:
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
             section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
-        nodes.register(self.env)  # post bodies and editorial text: styles/templates/nodes.html
+        nodes.register(self.env, book.output.style_dir / "fonts", {p.id: p.title for p in book.posts})  # post bodies and editorial text: styles/templates/nodes.html
 
     def render(self, template: str, **context: Any) -> str:
         """Render one template; a broken or unsafe template is an input error (E107) at its line."""

@@ -1,9 +1,9 @@
 """What ``styles/templates/nodes.html`` needs from Python to render the rich model as XHTML.
 
 :func:`register` adds the ``node_type`` filter (a node's class name, which
-the macros dispatch on), ``typo`` and ``extract`` (``compiler/render/typeset.py``), and the
-``footnote_numbers`` and ``salutation`` globals to a
-Jinja2 environment; :func:`render_content` renders one body on its own (for
+the macros dispatch on), ``typo`` and ``extract`` (``compiler/render/typeset.py``), the
+``footnote_numbers`` and ``salutation`` globals and :class:`Outline` (the levels of a body's headings)
+to a Jinja2 environment; :func:`render_content` renders one body on its own (for
 goldens and previews), with the same autoescaping the book uses.
 """
 
@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Image
+from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -34,6 +34,35 @@ def footnote_numbers(content: Content) -> dict[str, int]:
     for footnote in content.footnotes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
     return numbers
+
+
+class Outline:
+    """The levels of one body's headings, given in reading order: the first is ``<h{top}>`` and no
+    heading is more than one level below the one before it (a source's h2 then h4 become h3, h4),
+    so that the book's outline has no gaps (WCAG 1.3.1; Ace's ``heading-order``). The source's
+    nesting is kept: a heading goes back to the level of the last one its source level does not
+    exceed. Never deeper than h6."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self._open: list[tuple[int, int]] = []  # (source level, printed level) of the open headings
+
+    def level(self, source: int) -> int:
+        while self._open and self._open[-1][0] >= source:
+            self._open.pop()
+        printed = min(self._open[-1][1] + 1 if self._open else self.top, 6)
+        self._open.append((source, printed))
+        return printed
+
+
+def outline(top: int) -> Outline:
+    """A new :class:`Outline` for one body whose headings start at ``<h{top}>``."""
+    return Outline(top)
+
+
+def blank(children: tuple[Inline, ...]) -> bool:
+    """True if inlines say nothing (no text, or only spaces): an empty table header is a plain cell."""
+    return not inline_text(children).strip()
 
 
 def resolve_media(url: str) -> Path | None:
@@ -81,14 +110,20 @@ def unfetched(book: Book) -> list[tuple[Post, str]]:
     return found
 
 
-def register(env: jinja2.Environment) -> None:
-    """Make ``nodes.html`` usable in ``env``."""
+def register(env: jinja2.Environment, fonts: Path | None = None,
+             post_titles: dict[str, str] | None = None) -> None:
+    """Make ``nodes.html`` usable in ``env``; ``fonts``: the style folder's fonts (charts are set in
+    them); ``post_titles``: post id → title, for the source line of a chart."""
     from compiler import ids
+    from compiler.render import charts
     from compiler.render.typeset import extract, salutation, typo
 
-    env.filters.update(node_type=node_type, typo=typo, extract=extract)
-    env.globals.update(salutation=salutation)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
+    def chart_svg(chart: Chart, element_id: str) -> Markup:
+        return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
+
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, extract=extract)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
+                       outline=outline, chart_svg=chart_svg, post_titles=post_titles or {}, salutation=salutation)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
@@ -97,7 +132,7 @@ def environment(style_dir: Path) -> jinja2.Environment:
 
     env = TemplateSandbox(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    register(env)
+    register(env, style_dir / "fonts")
     return env
 
 
