@@ -1,4 +1,4 @@
-"""Real blogs: each WordPress export in the shared corpora, from ``init`` to a checked PDF and EPUB.
+"""Real blogs: each WordPress export and feed in the shared corpora, from ``init`` to a checked PDF and EPUB.
 
 One build per corpus (a session fixture: ``init`` into a temporary folder, then
 ``python -m compiler book.yaml --epubcheck``, whose exit code is 4 on any
@@ -11,6 +11,7 @@ so, when the corpora are absent.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -21,14 +22,18 @@ import acetools
 import pytest
 from lxml import etree
 
+from compiler.dedup import dedup
+from compiler.ingest import all_copies, read_sources
 from compiler.ingest.wxr import read_wxr
 from compiler.render import typo
 from compiler.render.typeset import typeset_paragraphs
 
-from conftest import CORPORA, WXR_EXPORTS, run_compiler, squash
+from conftest import CORPORA, FEED_CORPORA, WXR_EXPORTS, run_compiler, squash
 from pdftools import body_text, labels
 
 EXPORTS = WXR_EXPORTS
+#: Every corpus book: the files ``init`` is given (an export, or feeds).
+BOOKS: dict[str, tuple[str, ...]] = {**{name: (path,) for name, path in WXR_EXPORTS.items()}, **FEED_CORPORA}
 #: Share of each post's sentences that must be found in each edition.
 FOUND = 0.97
 _SENTENCE = re.compile(r"(?<=[.!?…。！？])[”’\"')」』]*\s*(?=\S)")
@@ -36,20 +41,22 @@ _SENTENCE = re.compile(r"(?<=[.!?…。！？])[”’\"')」』]*\s*(?=\S)")
 pytestmark = pytest.mark.corpus
 
 
-def _export(name: str) -> Path:
-    path = CORPORA / EXPORTS[name]
-    if not path.is_file():
-        pytest.skip(f"corpus {EXPORTS[name]} is not in {CORPORA}")
-    return path
+def _sources(name: str) -> list[Path]:
+    paths = [CORPORA / p for p in BOOKS[name]]
+    for path in paths:
+        if not path.is_file():
+            pytest.skip(f"corpus {path.relative_to(CORPORA)} is not in {CORPORA}")
+    return paths
 
 
-@pytest.fixture(scope="session", params=sorted(EXPORTS))
+@pytest.fixture(scope="session", params=sorted(BOOKS))
 def corpus(request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
            tmp_path_factory: pytest.TempPathFactory):
     name = request.param
-    export = _export(name)
+    sources = _sources(name)
+    export = sources[0]
     folder = tmp_path_factory.mktemp(name)
-    made = run_compiler("init", str(export), "--dir", str(folder), cwd=folder)
+    made = run_compiler("init", *map(str, sources), "--dir", str(folder), cwd=folder)
     assert made.returncode == 0, made.stderr
     start = time.perf_counter()
     built = run_compiler("book.yaml", "--epubcheck", cwd=folder, timeout=600)
@@ -57,8 +64,8 @@ def corpus(request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
     pdf = next((folder / "out").glob("*.pdf"), None)
     epub = next((folder / "out").glob("*.epub"), None)
     ace = acetools.start(epub, folder / "ace") if epub is not None and not acetools.missing() else None
-    yield {"name": name, "export": export, "folder": folder, "result": built, "seconds": seconds,
-           "pdf": pdf, "epub": epub, "ace": ace}
+    yield {"name": name, "export": export, "sources": sources, "folder": folder, "result": built,
+           "seconds": seconds, "pdf": pdf, "epub": epub, "ace": ace}
     if ace is not None:
         ace.stop()
 
@@ -99,12 +106,12 @@ def test_init_then_build_exits_0_with_epubcheck_clean(corpus) -> None:  # type: 
 
 def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:  # type: ignore[no-untyped-def]
     assert corpus["result"].returncode == 0, corpus["result"].stderr[-3000:]
-    export = read_wxr(corpus["export"])
+    posts, _ = dedup(all_copies(read_sources(corpus["sources"])))  # what the sources hold, read as a build does
     reading, drawn = _pdf_texts(corpus["pdf"])
     epub_text = _letters(_epub_text(corpus["epub"]))
-    assert export.posts, "the export holds published posts"
-    worst: list[tuple[float, float, int, str]] = []
-    for entry in export.posts:
+    assert posts, "the sources hold published posts"
+    worst: list[tuple[float, float, str, str]] = []
+    for entry in posts:
         title = entry.title.strip() or "Untitled"
         assert _letters(squash(typo(title))) in epub_text, title
         found = [s for p in typeset_paragraphs(entry.content) for s in _sentences(p)]
@@ -118,10 +125,28 @@ def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:
 
 
 def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-def]
+    if corpus["name"] not in EXPORTS:
+        pytest.skip("a feed holds published posts only")
     export = read_wxr(corpus["export"])
     if not export.left_out:
         pytest.skip("this export leaves nothing out")
     assert "left out" in corpus["result"].stderr
+
+
+def test_a_feed_says_how_many_posts_it_held_and_where_it_stops(corpus) -> None:  # type: ignore[no-untyped-def]
+    if corpus["name"] not in FEED_CORPORA:
+        pytest.skip("not a feed")
+    stderr = corpus["result"].stderr
+    for source in corpus["sources"]:
+        held = re.search(rf"{re.escape(source.name)}: a feed of (\d+) posts, (\S+) back to (\S+);", stderr)
+        assert held, stderr[-2000:]
+        expected = read_sources([source])[0].copies
+        assert int(held[1]) == len(expected)
+        assert held[3] == min(c.date.start for c in expected if c.date).isoformat()
+    manifest = (corpus["folder"] / "book.yaml").read_text(encoding="utf-8")
+    meta = read_sources(corpus["sources"][:1])[0].meta
+    assert f"title: {json.dumps(meta['title'], ensure_ascii=False)}" in manifest
+    assert f"authors: [{json.dumps(meta['author'], ensure_ascii=False)}]" in manifest and meta["author"]
 
 
 def test_ace_finds_no_violation(corpus) -> None:  # type: ignore[no-untyped-def]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from compiler import ingest
+from compiler.errors import CompilerError
 from compiler.init import init, propose
 from compiler.manifest import Validated, load_manifest
 from compiler.model import Post, PostCopy, Seen
@@ -140,3 +141,20 @@ def test_init_proposes_chapters_for_each_feed_corpus(name: str, tmp_path: Path) 
     text, validated = _init(paths, tmp_path / "book")
     assert len(validated.posts) == count
     assert {"categories": "One chapter per top-level category", "years": "one chapter per year"}[basis] in text
+
+
+def test_the_commented_filter_example_is_a_valid_filter(tmp_path: Path) -> None:
+    """Uncommented, the manifest's filter example is read as written (its names must be the blog's own:
+    excluding the tag a chapter is made of leaves that chapter's rule selecting nothing, E280)."""
+    text, _ = _init([_plain_export(tmp_path, tags=True)], tmp_path)
+    example = next(line for line in text.splitlines() if line.startswith("# filter: "))
+    dates_only = example[2:].replace("[Uncategorized]", "[]").replace("[meta]", "[]")
+    (tmp_path / "book.yaml").write_text(text.replace(example, dates_only))
+    validated = load_manifest(tmp_path / "book.yaml")
+    assert sum(len(ps) for ps in validated.chapters.values()) == 4
+    (tmp_path / "book.yaml").write_text(text.replace(example, dates_only.replace("exclude_tags: []",
+                                                                                 "exclude_tags: [spring]")))
+    with pytest.raises(CompilerError) as info:
+        load_manifest(tmp_path / "book.yaml")
+    assert [d.code for d in info.value.diagnostics] == ["E280"]
+    assert "the book's filter leaves out its 1 post" in info.value.diagnostics[0].format()

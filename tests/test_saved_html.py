@@ -97,6 +97,17 @@ def test_twenty_twenty_one_blocks_and_byline() -> None:
     assert source.meta["language"] == "en-GB" and not source.warnings  # its image is a URL: not looked for
 
 
+def test_an_excerpt_archive_and_a_page_in_its_declared_encoding(tmp_path: Path) -> None:
+    page = tmp_path / "archive.html"
+    page.write_bytes('<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+                     'charset=windows-1252"></head><body><div id="content">'
+                     '<article class="post type-post hentry"><h2 class="entry-title"><a href="https://x.example/cafe/">'
+                     'Caf\u00e9 notes</a></h2><div class="entry-summary"><p>The caf\u00e9 opened at six \u2026</p></div>'
+                     '</article></div></body></html>'.encode("cp1252"))
+    (post,) = read_source(page).copies
+    assert post.title == "Café notes" and post.excerpt and plain_text(post.content) == "The café opened at six …"
+
+
 def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path / "saved")
     shutil.copytree(ROOT / "styles", tmp_path / "styles")
@@ -105,8 +116,13 @@ def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> No
         "chapters:\n  - {id: all, title: All, posts: [reading-the-tides, a-walk-on-the-pier]}\n")
     validated = load_manifest(tmp_path / "book.yaml")
     assert set(validated.formats) == {"saved-html"} and validated.copies == 4
-    assert {"reading-the-tides", "a-walk-on-the-pier"} <= {p.id for p in validated.posts}
+    assert sorted(p.id for p in validated.posts) == ["a-walk-on-the-pier", "counting-boats", "reading-the-tides"]
     assert [d.code for d in validated.warnings if d.code == "W164"] == ["W164"]
+    # the archive's teaser and the single page are one post: the full text with the comments is kept
+    (boats,) = [p for p in validated.posts if p.title == "Counting boats"]
+    assert len(boats.provenance) == 2 and len(boats.thread) == 2 and "By noon" in plain_text(boats.content)
+    (merge,) = [m for m in validated.merges if m.post == boats.id]
+    assert merge.reason == "excerpt" and merge.kept_for == "the full text with its markup, from a saved page"
 
 
 def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) -> None:
@@ -128,6 +144,7 @@ def test_a_book_of_saved_pages_and_a_static_site_builds_clean(tmp_path: Path) ->
     result = run_compiler("book.yaml", "--epubcheck", cwd=tmp_path, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "W164" in result.stderr and "W160" in result.stderr and "W161" in result.stderr
+    assert "site: left out 1 post draft" in result.stderr  # the Hugo site's draft, counted
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "out" / "harbour.pdf"), "-"],
                          capture_output=True, text=True, check=True).stdout
     with zipfile.ZipFile(tmp_path / "out" / "harbour.epub") as z:

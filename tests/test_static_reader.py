@@ -145,6 +145,21 @@ def test_a_post_file_is_recognised_by_its_front_matter(tmp_path: Path) -> None:
     assert copy.date is not None and copy.date.start.isoformat() == "2010-12-03"
 
 
+def test_an_eleventy_site_and_its_metadata(tmp_path: Path) -> None:
+    (tmp_path / ".eleventy.js").write_text("module.exports = function () {};\n")
+    (tmp_path / "_data").mkdir()
+    (tmp_path / "_data" / "metadata.json").write_text(
+        '{"title": "Eleventy Notes", "language": "de", "author": {"name": "Gerd Example"}}')
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "first.md").write_text("---\ntitle: Erster Beitrag\ndate: 2020-02-02\n"
+                                                 "tags: [posts, Hafen]\n---\n\nDer Hafen.\n")
+    (tmp_path / "README.md").write_text("# Repository\n")
+    source = read_source(tmp_path)
+    assert [c.title for c in source.copies] == ["Erster Beitrag"] and source.copies[0].tags == ("posts", "Hafen")
+    assert (source.meta["title"], source.meta["author"], source.meta["language"]) == \
+        ("Eleventy Notes", "Gerd Example", "de")
+
+
 def test_strip_tags_keeps_code_fences_and_hugo_escaped_shortcodes() -> None:
     warned: list[str] = []
     body = "```jsx\n<div style={{height: 1}}/>\n```\nShow {{</* gist x */>}} like so.\n{{% notice %}}Kept{{% /notice %}}"

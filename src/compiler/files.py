@@ -48,6 +48,13 @@ def recording() -> Iterator[set[Path]]:
         _RECORDERS.remove(paths)
 
 
+def note(path: Path) -> None:
+    """Record ``path`` as an input without reading it (a file looked for that may be missing: if it
+    appears, the build stamp changes)."""
+    for paths in _RECORDERS:
+        paths.add(path.resolve())
+
+
 def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     """Read a whole input file, refusing one larger than ``limit``."""
     for paths in _RECORDERS:

@@ -2,9 +2,9 @@
 
 Each source format has one module and one :class:`Reader` in it: archive
 pages (:mod:`compiler.ingest.pages`), WordPress exports
-(:mod:`compiler.ingest.wxr`), static-site Markdown
-(:mod:`compiler.ingest.static`) and saved WordPress pages
-(:mod:`compiler.ingest.saved_html`). A file's format is recognised by its
+(:mod:`compiler.ingest.wxr`), feeds (:mod:`compiler.ingest.feeds`),
+static-site Markdown (:mod:`compiler.ingest.static`) and saved WordPress
+pages (:mod:`compiler.ingest.saved_html`). A file's format is recognised by its
 content, not its name: the first bytes are sniffed, each reader in
 registry order is asked, and archive pages (plain text) come last and take
 any other file. A folder is a source when a reader with a ``folder`` test
@@ -52,6 +52,7 @@ class Source:
     left_out: tuple[LeftOut, ...] = ()
     warnings: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)  # title, language, link… of a blog export
+    notes: tuple[str, ...] = ()  # lines for the build summary (a feed: how many posts, back to when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +70,10 @@ class Reader:
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import pages, saved_html, static, wxr
+    from compiler.ingest import feeds, pages, saved_html, static, wxr
 
     # the first that recognises a file reads it; archive pages last
-    return (wxr.READER, static.READER, saved_html.READER, pages.READER)
+    return (wxr.READER, feeds.READER, static.READER, saved_html.READER, pages.READER)
 
 
 def readers() -> tuple[Reader, ...]:
@@ -87,7 +88,7 @@ def reader_for(data: bytes) -> Reader:
         if reader.sniff(head):
             return reader
     raise CompilerError(Diagnostic("E128", "no reader recognises this file", "source",
-                                   hint="give archive pages (text) or WordPress exports (WXR)"))
+                                   hint="give archive pages (text), WordPress exports (WXR) or feeds (RSS, Atom)"))
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
@@ -108,14 +109,33 @@ def read_source(path: Path, root: Path | None = None, options: ReadOptions = Rea
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,
                  options: ReadOptions = ReadOptions()) -> list[Source]:
-    """Read every source; report the problems of all of them at once."""
-    found: list[Source] = []
+    """Read every source, in order; report the problems of all of them at once. Files read from their
+    bytes are read side by side when they are large (:mod:`compiler.ingest.parallel`); folders and
+    readers that read from the path itself are read here."""
+    from compiler.ingest.parallel import read_all
+
+    slots: list[Source | tuple[bytes, str] | None] = []
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            found.append(read_source(path, root, options))
+            if path.is_dir() or reader_for(files.read_head(path, SNIFF_BYTES)).read_path is not None:
+                slots.append(read_source(path, root, options))
+            else:
+                slots.append((files.read_bytes(path), display_path(path, root)))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
+            slots.append(None)
+    items = [slot for slot in slots if isinstance(slot, tuple)]
+    results = iter(read_all(items, options))
+    found: list[Source] = []
+    for slot in slots:
+        if isinstance(slot, tuple):
+            source, trouble = next(results)
+            problems.extend(trouble)
+            if isinstance(source, Source):
+                found.append(source)
+        elif slot is not None:
+            found.append(slot)
     if problems:
         raise CompilerError(problems)
     return found

@@ -7,7 +7,7 @@ posts of its subcategories: a post's category paths hold every ancestor),
 ``tags``, ``authors``, ``formats`` (WordPress post formats), ``statuses``,
 ``since``/``until`` (inclusive days), ``title_matches``. Names are matched
 case-insensitively, as written or as their slug. An empty rule takes every
-post. The book-level ``filter`` (a date range, excluded categories and
+post no chapter before it took. The book-level ``filter`` (a date range, excluded categories and
 tags) leaves posts out of every chapter, and they are not reported as
 unplaced.
 
@@ -26,7 +26,8 @@ category or tag the filter excludes that no post has (E282); a post listed
 by id that the filter leaves out (E283); a rule chapter whose every post an
 earlier chapter took is empty (E222). Each chapter's ``sort`` orders it:
 ``listed`` (default: as listed; for a rule, as the sources hold the
-posts: by file, then place in the file), ``date``, ``date-desc`` (undated posts last in both) or ``title``.
+posts: by file, then place in the file), ``date``, ``date-desc`` (undated
+posts last in both) or ``title``.
 """
 
 from __future__ import annotations

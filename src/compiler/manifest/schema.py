@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from compiler.errors import Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest.yamlsrc import Located
-from compiler.model.kinds import PAGE_KIND, Format, PageSize, PostFormat, PostStatus, SectionKind, SortOrder, Status
+from compiler.model.kinds import (
+    PAGE_KIND, Format, PageSize, Paper, PostFormat, PostStatus, SectionKind, Service, SortOrder, Status, Trim,
+)
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z\d]{5,8})*$")
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -169,7 +171,15 @@ class ChapterSpec(_Strict):
         return self
 
 
+class PrintSpec(_Strict):
+    service: Service
+    paper: Paper = "white"
+    trim: Trim = "6x9in"
+    bleed: bool = False  # print to the edge: only for interiors with images or colour at the trim
+
+
 class OutputSpec(_Strict):
+    print: PrintSpec | list[PrintSpec] = []  # print-on-demand editions (compiler/pdf/editions.py)
     dir: NonEmpty = "out"
     basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)] = "book"
     formats: Annotated[list[Format], Field(min_length=1)] = ["pdf", "epub"]
@@ -197,6 +207,7 @@ class ManifestSpec(_Strict):
     include_password: list[Annotated[int, Field(ge=1)]] = []  # password-protected posts, by export id
     comments: bool = False  # print approved comments after each post (a chapter's ``comments`` wins)
     filter: FilterSpec = FilterSpec()  # which posts the book may hold at all
+    media: NonEmpty | None = None  # a copy of the blog's wp-content/uploads (relative to the manifest): E130
     front_matter: list[MatterSpec] = []
     chapters: Annotated[list[ChapterSpec], Field(min_length=1)]
     back_matter: list[MatterSpec] = []

@@ -31,7 +31,7 @@ from compiler.model.charts import Declared, check_sources, parse_chart
 from compiler.model.markdown import MarkdownTooDeep, parse_markdown
 from compiler.model.nodes import CodeBlock, Content, map_text, plain_text
 from compiler.model.types import (
-    Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
+    Book, Chapter, Cover, Metadata, Output, Post, PrintEdition, Redaction, Section,
 )
 
 # The checker of editorial Markdown (parse_markdown makes the nodes). Nesting past markdown-it's limit
@@ -234,6 +234,8 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
+                    print_editions=tuple(PrintEdition(p.service, p.paper, p.trim, p.bleed) for p in (
+                        spec.output.print if isinstance(spec.output.print, list) else [spec.output.print])),
                     style_dir=(root / spec.output.style), show_tags=spec.output.show_tags)
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
                 sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),

@@ -17,6 +17,17 @@ FORMATS: tuple[Format, ...] = get_args(Format)
 PageSize = Literal["A4", "Letter", "6x9in"]
 PAGE_SIZES: tuple[PageSize, ...] = get_args(PageSize)
 
+#: Print-on-demand services, papers and trims a print edition may name (``output.print``); the
+#: services' rules (bleed, gutter, minimum pages, spine) are in :mod:`compiler.pdf.editions`.
+Service = Literal["kdp", "lulu", "ingram"]
+SERVICES: tuple[Service, ...] = get_args(Service)
+Paper = Literal["white", "cream"]
+Trim = Literal["6x9in", "5.5x8.5in", "A5"]
+TRIMS: tuple[Trim, ...] = get_args(Trim)
+#: Which editions a build makes (``--edition``): the screen PDF and EPUB, or the print files.
+Edition = Literal["screen", "print"]
+EDITIONS: tuple[Edition, ...] = get_args(Edition)
+
 #: Words of running text a page of each size holds: a first guess of page counts (the parts'
 #: first folios, ``check``'s estimate); a wrong guess costs only a second layout.
 WORDS_PER_PAGE: dict[PageSize, int] = {"A4": 450, "Letter": 430, "6x9in": 250}

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text
+from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text, plain_text
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -65,17 +65,30 @@ def blank(children: tuple[Inline, ...]) -> bool:
     return not inline_text(children).strip()
 
 
-def resolve_media(url: str) -> Path | None:
-    """The local file of an image URL, or None. Images are never fetched; until a media folder is
-    given (``compiler/media.py``, to come) every image is a placeholder. The one call site is
-    :func:`media_src`."""
-    return None
+@jinja2.pass_context
+def media_src(context: Any, image: Image) -> str | None:
+    """What an ``<img src>`` holds for ``image``: its prepared file, or None (a framed placeholder).
+
+    Only an image the build bound to the media folder (``image.local``, see :mod:`compiler.bookmedia`)
+    has one: ``pictures`` (the renderer's prepared images) gives the print file, or the EPUB member
+    when the document is rendered ``for_epub``. No URL of a post is ever fetched.
+    """
+    pictures = context.get("pictures")
+    if not isinstance(image, Image) or not image.local or pictures is None:
+        return None
+    src: str | None = pictures.src(image.local, bool(context.get("for_epub")))
+    return src
 
 
-def media_src(url: str) -> str | None:
-    """What an ``<img src>`` may hold for ``url``: a local file, or None (a framed placeholder)."""
-    local = resolve_media(url)
-    return local.as_uri() if local is not None else None
+@jinja2.pass_context
+def media_alt(context: Any, image: Image, figure: Figure | None = None) -> str:
+    """An ``<img alt>``: the blog's alt text, always, when it has one. In print an image without
+    one would leave the PDF's figure without the alternative PDF/UA requires: there it reads its
+    caption (or its figure's), else "Image". The EPUB keeps an empty alt (a decorative image)."""
+    if image.alt or context.get("for_epub"):
+        return image.alt
+    caption = plain_text(image.caption) or (plain_text(figure.caption) if figure is not None else "")
+    return " ".join(caption.split()) or "Image"
 
 
 def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
@@ -89,12 +102,12 @@ def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
     return out
 
 
-def _images(content: Content) -> Iterator[str]:
+def _images(content: Content) -> Iterator[Image]:
     stack: list[object] = [*content.blocks, *content.footnotes]
     while stack:
         node = stack.pop()
         if isinstance(node, Image):
-            yield node.src
+            yield node
         for name in getattr(node, "__dataclass_fields__", ()):
             value = getattr(node, name)
             stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
@@ -102,11 +115,12 @@ def _images(content: Content) -> Iterator[str]:
 
 
 def unfetched(book: Book) -> list[tuple[Post, str]]:
-    """(post, URL) of every image that is printed as a placeholder, in book order, each once a post."""
+    """(post, URL) of every image that is printed as a placeholder (not found in the media folder),
+    in book order, each once a post."""
     found: list[tuple[Post, str]] = []
     for post in book.posts:
-        urls = dict.fromkeys(_images(post.content))
-        found.extend((post, url) for url in urls if media_src(url) is None)
+        urls = dict.fromkeys(image.src for image in _images(post.content) if not image.local)
+        found.extend((post, url) for url in urls)
     return found
 
 
@@ -122,7 +136,7 @@ def register(env: jinja2.Environment, fonts: Path | None = None,
         return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
 
     env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, extract=extract)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt, thread=thread,
                        outline=outline, chart_svg=chart_svg, post_titles=post_titles or {}, salutation=salutation)
 
 

@@ -10,7 +10,7 @@ one-line :class:`CompilerError` at the line of the problem:
 - ``E163`` front matter that is not a mapping of fields;
 - ``E167`` YAML anchors, aliases and tags (an alias bomb expands without end) or
   nesting deeper than :data:`MAX_DEPTH`: refused before anything is built;
-- ``E168`` a date that is no date (:func:`post_date`).
+- dates through the readers' shared check (:func:`post_date`: E180–E184).
 
 YAML is composed by PyYAML's safe loader; values are constructed one key at
 a time, so that a key given twice is seen (the last one counts, as Hugo and
@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from compiler.errors import CompilerError, Diagnostic
+from compiler.ingest.dates import DateProblem, rfc3339
 from compiler.ingest.text import shown
 
 #: Deepest nesting of lists and mappings in front matter.
@@ -37,8 +38,6 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
 _PELICAN_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9_-]*):\s*(.*)$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
-_DATE = re.compile(r"^\s*(-?\d{1,6})-(\d{1,2})-(\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
-                   r"\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?\s*$")
 
 
 @dataclass
@@ -202,9 +201,9 @@ def split(text: str, name: str) -> FrontMatter:
 def post_date(value: Any, name: str, line: int) -> dt.datetime | None:
     """A front matter date (text, or a date TOML built) as a datetime, aware when it has a zone.
 
-    The one place a static post's date is read and checked (year 1–9999, a real day, an offset
-    within ±18 h): ``E168`` at the field's line otherwise. (It moves to the readers' shared
-    date check, ``compiler.ingest.dates``, when that is on main.)
+    Text goes through the readers' shared date check (:func:`compiler.ingest.dates.rfc3339`): a year
+    before 1 (E180) or after 9999 (E181), a day or time that does not exist (E182), an offset beyond
+    ±18 h (E183) or no date at all (E184) is one line at the field's line.
     """
     if value is None or value == "":
         return None
@@ -212,26 +211,7 @@ def post_date(value: Any, name: str, line: int) -> dt.datetime | None:
         return value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
-    text = str(value)
-    found = _DATE.match(text)
-    hint = "write the date as 2024-05-27 or 2024-05-27T11:00:00-04:00"
-    if not found:
-        raise _error("E168", f"date '{shown(text, 40)}' is not a date", name, line, hint)
-    year, month, day = int(found[1]), int(found[2]), int(found[3])
-    hour, minute, second = (int(found[i] or 0) for i in (4, 5, 6))
-    if not 1 <= year <= 9999:
-        raise _error("E168", f"date '{shown(text, 40)}' is in year {year}, outside 1–9999", name, line, hint)
-    zone = found[7]
     try:
-        tz: dt.tzinfo | None = None
-        if zone and zone.upper() in ("Z", "UTC"):
-            tz = dt.timezone.utc
-        elif zone:
-            digits = zone.replace(":", "")
-            minutes = int(digits[1:3]) * 60 + int(digits[3:5])
-            if minutes > 18 * 60:
-                raise ValueError("offset")
-            tz = dt.timezone(dt.timedelta(minutes=minutes if digits[0] == "+" else -minutes))
-        return dt.datetime(year, month, day, hour, minute, min(second, 59), tzinfo=tz)
-    except ValueError:
-        raise _error("E168", f"date '{shown(text, 40)}' is not a day of the calendar", name, line, hint) from None
+        return rfc3339(str(value))
+    except DateProblem as problem:
+        raise problem.error(name, line) from None
