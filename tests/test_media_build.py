@@ -23,6 +23,7 @@ import json
 import re
 import shutil
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
@@ -180,6 +181,15 @@ def test_builds_with_epubcheck_clean(book: dict[str, object]) -> None:
     _ok(book)
 
 
+def test_ace_finds_no_violation_with_images_and_placeholders(book: dict[str, object], tmp_path: Path) -> None:
+    import acetools
+
+    _ok(book)
+    acetools.skip_unless_available()
+    found = acetools.start(book["epub"], tmp_path / "ace").violations()  # type: ignore[arg-type]
+    assert not found, f"{len(found)} Ace violations:\n" + "\n".join(found)
+
+
 def test_pdf_has_the_images_at_print_resolution_and_bare(book: dict[str, object]) -> None:
     _ok(book)
     images = pdf_images(book["pdf"])  # type: ignore[arg-type]
@@ -306,6 +316,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return {"folder": book, "uploads": uploads, "urls": urls, "result": result}
 
 
+@pytest.mark.corpus
 def test_a_real_export_prints_its_uploads(corpus: dict[str, object]) -> None:
     result = corpus["result"]
     assert result.returncode == 0, result.stderr  # type: ignore[attr-defined]
@@ -319,6 +330,7 @@ def test_a_real_export_prints_its_uploads(corpus: dict[str, object]) -> None:
     assert len(images) == len(corpus["urls"])  # type: ignore[arg-type]
 
 
+@pytest.mark.corpus
 def test_an_unchanged_rebuild_is_a_no_op_and_a_changed_image_rebuilds(corpus: dict[str, object]) -> None:
     assert corpus["result"].returncode == 0  # type: ignore[attr-defined]
     book = corpus["folder"]
@@ -405,3 +417,54 @@ def test_static_site_images_are_bound_to_their_files_and_nothing_outside(tmp_pat
     assert names[2:] == ["", "", "", ""]
     assert set(sources) == set(names[:2])  # (the two fixture files are the same picture: one name)
     assert {s.path for s in sources.values()} <= {(site / s).resolve() for s in srcs[:2]}
+
+
+def test_media_errors_stop_the_build_naming_the_file_redacted(tmp_path: Path) -> None:
+    """A URL leaving the folder is E131, a file that is no image E132: input errors (exit 2) whose
+    message names the URL or file with the redacted name replaced."""
+    from compiler.bookmedia import bind, prepare
+    from compiler.errors import CompilerError
+    from compiler.media import MediaFolder
+    from compiler.model import Redaction
+    from compiler.model.nodes import Content, Figure
+    from compiler.model.nodes import Image as Picture
+
+    uploads = tmp_path / "uploads" / "2019" / "05"
+    uploads.mkdir(parents=True)
+    (uploads / "natasha-ivanova.jpg").write_text("not a picture of anyone")
+
+    @dataclass(frozen=True)
+    class Holder:  # what bind reads of a book besides its images: the redactions
+        content: Content
+        redactions: tuple[Redaction, ...] = (Redaction("Natasha", "N."),)
+
+    leaving = Holder(Content((Figure((Picture(f"{SITE}/%2e%2e/natasha-secret.jpg"),)),)))
+    with pytest.raises(CompilerError) as caught:
+        bind(leaving, MediaFolder(tmp_path / "uploads"))  # type: ignore[arg-type]
+    assert caught.value.diagnostics[0].code == "E131" and "natasha" not in str(caught.value).lower()
+    assert "N.-secret.jpg" in str(caught.value)
+    book = Holder(Content((Figure((Picture(f"{SITE}/natasha-ivanova-300x200.jpg"),)),)))
+    _bound, sources = bind(book, MediaFolder(tmp_path / "uploads"))  # type: ignore[arg-type]
+    with pytest.raises(CompilerError) as caught:
+        prepare(sources, tmp_path / "out", book.redactions)  # type: ignore[arg-type]
+    assert caught.value.diagnostics[0].code == "E132" and caught.value.exit_code == 2
+    assert "natasha" not in str(caught.value).lower() and "N.-ivanova.jpg" in str(caught.value)
+
+
+def test_a_caption_stays_with_its_image_and_an_image_is_at_most_12_cm_high(book: dict[str, object]) -> None:
+    from compiler.bookmedia import drawn_images
+    from pdftools import page_texts
+
+    _ok(book)
+    texts = [" ".join(t.split()) for t in page_texts(book["pdf"])]  # type: ignore[arg-type]
+    drawn = drawn_images(book["pdf"].read_bytes())  # type: ignore[union-attr]
+    captions = {(2400, 1600): "The courtyard where N. waited for the hearing",
+                (1200, 1600): "N., drawn by a resident", (900, 900): "Beans"}
+    for size, caption in captions.items():
+        pages = [n for n, images in enumerate(drawn) if size in images]
+        assert len(pages) == 1 and caption in texts[pages[0]], (size, pages)
+    for images in drawn:
+        for (w, h), inches in images.items():
+            assert inches * h / w * 2.54 <= 12.01, (w, h, inches)
+    portrait = next(images[(1200, 1600)] for images in drawn if (1200, 1600) in images)
+    assert portrait * 1600 / 1200 * 2.54 > 11.9  # the portrait is held at 12 cm, not less

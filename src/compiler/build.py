@@ -310,6 +310,21 @@ def _check_out_option(book: Book, read: set[Path]) -> None:
                                        hint="write the book to a folder of its own, e.g. --out out"), Exit.INPUT)
 
 
+def _print_checks(book: Book, manifest: Path) -> None:
+    """W140 for characters no font of the book draws, W141 for an embed printed without a QR code
+    (the book is redacted already: a post is named by its redacted title)."""
+    from compiler.fonts import glyph_warnings
+    from compiler.render.nodes import qr_problems
+
+    where = files.display_path(manifest)
+    for warning in glyph_warnings(book, where, book.output.directory / ".cache" / "cmap"):
+        print(warning.format(), file=sys.stderr)
+    for post, url, why in qr_problems(book):
+        print(Diagnostic("W141", f"post '{post.id}': embed {url[:80]}… is printed without a QR code: {why}",
+                         where, hint="the address is printed in full; shorten it with a correction to get "
+                         "a QR code", warning=True).format(), file=sys.stderr)
+
+
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
     """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
     the PDF (see :mod:`compiler.pdf.pool`); without one, a pool is started here."""
@@ -332,6 +347,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
                                  "placeholder shows its alt text", files.display_path(manifest),
                                  warning=True).format(), file=sys.stderr)
+            _print_checks(book, manifest)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
                           (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
                                                    if p.is_dir() and not files.inside(p, book.output.directory))))

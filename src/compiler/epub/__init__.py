@@ -20,6 +20,7 @@ from ebooklib import epub as eb
 from compiler import files, ids
 from compiler.epub import pagelist
 from compiler.epub.package import rezip
+from compiler.fonts import apply_plan, needed_files
 from compiler.model import Book, PageBreak
 from compiler.render import FONTS, Renderer
 
@@ -148,7 +149,10 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     _metadata(book, epub, bool(images))
     epub.set_cover("images/cover.png", cover_png, create_page=False)
     style = book.output.style_dir
-    sheets = {name: files.read_project_file(book.root, style / name) for name in EPUB_STYLESHEETS}
+    packed = needed_files(book)  # the shipped faces the book's text needs, and only their @font-face rules
+    sheets = {name: apply_plan(files.read_project_file(book.root, style / name).decode(), pdf=False,
+                               first=n == 0, files=packed).encode()
+              for n, name in enumerate(EPUB_STYLESHEETS)}
     for name, data in sheets.items():
         epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css", data))
     for n, font in enumerate(used_fonts(style, sheets.values())):

@@ -66,7 +66,7 @@ def _interior(book: Book, renderer: Renderer, edition: PrintEdition, pages: int,
               use_cache: bool) -> tuple[bytes, int, list[str]]:
     """The interior laid out for an expected page count: (PDF, pages, warnings)."""
     css = editions.interior_css(edition, pages)
-    html = renderer.render("book.html", href=lambda target: f"#{target}", print_edition=edition,
+    html = renderer.render("book.html", href=lambda target: f"#{target}", print_edition=edition, edition="print",
                            edition_css=Markup(css), link_notes=LinkNotes())
     key = _key(book, html, f"interior {edition}")
     warnings: list[str] = []

@@ -171,11 +171,11 @@ class Renderer:
 
     def print_html(self, part: Slice = WHOLE) -> str:
         """The book (or one slice of it) as one HTML document, for WeasyPrint."""
-        return self.render("book.html", href=lambda target: f"#{target}", scope=part)
+        return self.render("book.html", href=lambda target: f"#{target}", scope=part, edition="print")
 
     def epub_document(self, part: str, href: Callable[[str], str], title: str, body_type: str,
                       **context: Any) -> str:
         """One XHTML content document of the EPUB."""
         return self.render("epub.xhtml", part=part, href=href, doc_title=title, body_type=body_type,
-                           for_epub=True, **context)
+                           for_epub=True, edition="epub", **context)
 

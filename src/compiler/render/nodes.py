@@ -17,7 +17,8 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text, plain_text
+from compiler.model.nodes import Chart, Content, Embed, Figure, Footnote, Image, Inline, inline_text, plain_text
+from compiler.qr import QUIET_ZONE, QRError, qr_matrix, qr_svg
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -28,11 +29,20 @@ def node_type(node: object) -> str:
     return type(node).__name__
 
 
-def footnote_numbers(content: Content) -> dict[str, int]:
+class Notes(dict[str, int]):
+    """Footnote id → its number (1, 2…), and ``bodies``: footnote id → the :class:`Footnote` itself
+    (the print edition sets a note's text where it is referenced, for ``float: footnote``)."""
+
+    bodies: dict[str, Footnote]
+
+
+def footnote_numbers(content: Content) -> Notes:
     """Footnote id → its number (1, 2…) in the order the footnotes are listed."""
-    numbers: dict[str, int] = {}
+    numbers = Notes()
+    numbers.bodies = {}
     for footnote in content.footnotes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
+        numbers.bodies.setdefault(footnote.id, footnote)
     return numbers
 
 
@@ -124,6 +134,72 @@ def unfetched(book: Book) -> list[tuple[Post, str]]:
     return found
 
 
+#: What an embed is, as the page names it above its address (provider names from ingest/embeds.py).
+EMBED_LABELS = {
+    "youtube": "Video on YouTube", "vimeo": "Video on Vimeo", "twitter": "Post on X (Twitter)",
+    "instagram": "Post on Instagram", "wordpress-tv": "Video on WordPress.tv", "videopress": "Video on VideoPress",
+    "facebook": "Post on Facebook", "soundcloud": "Audio on SoundCloud", "spotify": "Audio on Spotify",
+    "flickr": "Photo on Flickr", "ted": "Talk on TED", "dailymotion": "Video on Dailymotion",
+    "tiktok": "Video on TikTok", "mixcloud": "Audio on Mixcloud", "speaker-deck": "Slides on Speaker Deck",
+    "slideshare": "Slides on SlideShare", "reddit": "Post on Reddit", "tumblr": "Post on Tumblr",
+    "imgur": "Image on Imgur", "kickstarter": "Project on Kickstarter", "issuu": "Document on Issuu",
+    "scribd": "Document on Scribd", "pinterest": "Pin on Pinterest", "bluesky": "Post on Bluesky",
+    "wistia": "Video on Wistia", "audio": "Audio recording", "video": "Video recording",
+}
+
+
+def embed_label(provider: str) -> str:
+    """The kind of an embed in words (``Video on YouTube``); an unknown provider is a plain link."""
+    return EMBED_LABELS.get(provider, "Embedded content")
+
+
+#: A printed QR code is at least this wide, and its modules at least this wide (phones read 0.4 mm).
+QR_MIN_MM = 22.0
+QR_MODULE_MM = 0.5
+#: Where the text beside a code begins (from the code's left edge), and the least gap after a wide code.
+QR_COLUMN_MM = 29.0
+QR_GAP_MM = 3.5
+
+
+def qr_code(url: str) -> Markup:
+    """The print edition's QR code of ``url``: inline SVG in a ``div.embed-qr`` wide enough for
+    modules of :data:`QR_MODULE_MM`, or nothing when the URL cannot be one (too long:
+    :func:`qr_problems` warns W141 before the book is laid out)."""
+    try:
+        svg = qr_svg(url)
+    except QRError:
+        return Markup("")
+    width = max(QR_MIN_MM, (len(qr_matrix(url)) + 2 * QUIET_ZONE) * QR_MODULE_MM)
+    gap = max(QR_GAP_MM, QR_COLUMN_MM - width)  # the text beside every code starts at one column
+    return Markup('<div class="embed-qr" style="width: {}mm; margin-right: {}mm">{}</div>').format(
+        f"{width:.1f}", f"{gap:.1f}", Markup(svg))
+
+
+def embeds(content: Content) -> Iterator[Embed]:
+    """Every embed of a body (its footnotes too), in no particular order."""
+    stack: list[object] = [*content.blocks, *content.footnotes]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Embed):
+            yield node
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
+                         if hasattr(v, "__dataclass_fields__"))
+
+
+def qr_problems(book: Book) -> list[tuple[Post, str, str]]:
+    """(post, URL, why) of every embed printed without a QR code, in book order, each once a post."""
+    found: list[tuple[Post, str, str]] = []
+    for post in book.posts:
+        for url in dict.fromkeys(e.url for e in embeds(post.content)):
+            try:
+                qr_svg(url)
+            except QRError as exc:
+                found.append((post, url, str(exc)))
+    return found
+
+
 def register(env: jinja2.Environment, fonts: Path | None = None,
              post_titles: dict[str, str] | None = None) -> None:
     """Make ``nodes.html`` usable in ``env``; ``fonts``: the style folder's fonts (charts are set in
@@ -135,9 +211,12 @@ def register(env: jinja2.Environment, fonts: Path | None = None,
     def chart_svg(chart: Chart, element_id: str) -> Markup:
         return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
 
-    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, extract=extract)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt, thread=thread,
-                       outline=outline, chart_svg=chart_svg, post_titles=post_titles or {}, salutation=salutation)
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, plain=plain_text,
+                       extract=extract)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt,
+                       thread=thread, outline=outline, chart_svg=chart_svg, post_titles=post_titles or {},
+                       embed_label=embed_label, qr_code=qr_code, edition="epub",  # print_html: "print"
+                       salutation=salutation)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
