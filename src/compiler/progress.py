@@ -17,6 +17,7 @@ from compiler.trace import Event, listen
 
 #: What each stage is doing, for a person.
 STAGES = {"validate": "reading the manifest and sources", "assemble": "assembling the book",
+          "prepare-media": "preparing the images",
           "render-html": "rendering HTML", "render-pdf": "laying out the PDF", "plan-pdf": "laying out the PDF",
           "render-pdf-part": "laying out the PDF", "merge-pdf": "joining the PDF's parts",
           "render-epub": "making the EPUB", "render-print": "laying out a print edition",
