@@ -449,3 +449,22 @@ def test_media_errors_stop_the_build_naming_the_file_redacted(tmp_path: Path) ->
         prepare(sources, tmp_path / "out", book.redactions)  # type: ignore[arg-type]
     assert caught.value.diagnostics[0].code == "E132" and caught.value.exit_code == 2
     assert "natasha" not in str(caught.value).lower() and "N.-ivanova.jpg" in str(caught.value)
+
+
+def test_a_caption_stays_with_its_image_and_an_image_is_at_most_12_cm_high(book: dict[str, object]) -> None:
+    from compiler.bookmedia import drawn_images
+    from pdftools import page_texts
+
+    _ok(book)
+    texts = [" ".join(t.split()) for t in page_texts(book["pdf"])]  # type: ignore[arg-type]
+    drawn = drawn_images(book["pdf"].read_bytes())  # type: ignore[union-attr]
+    captions = {(2400, 1600): "The courtyard where N. waited for the hearing",
+                (1200, 1600): "N., drawn by a resident", (900, 900): "Beans"}
+    for size, caption in captions.items():
+        pages = [n for n, images in enumerate(drawn) if size in images]
+        assert len(pages) == 1 and caption in texts[pages[0]], (size, pages)
+    for images in drawn:
+        for (w, h), inches in images.items():
+            assert inches * h / w * 2.54 <= 12.01, (w, h, inches)
+    portrait = next(images[(1200, 1600)] for images in drawn if (1200, 1600) in images)
+    assert portrait * 1600 / 1200 * 2.54 > 11.9  # the portrait is held at 12 cm, not less

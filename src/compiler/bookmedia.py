@@ -316,8 +316,19 @@ class Pictures:
 
 def _printed_widths(pdf: bytes) -> dict[tuple[int, int], float]:
     """(width, height) in pixels of each image drawn in ``pdf`` -> the widest it is printed, in inches."""
+    widest: dict[tuple[int, int], float] = {}
+    for page in drawn_images(pdf):
+        for size, inches in page.items():
+            widest[size] = max(widest.get(size, 0.0), inches)
+    return widest
+
+
+def drawn_images(pdf: bytes) -> list[dict[tuple[int, int], float]]:
+    """For each page of ``pdf``: (width, height) in pixels of each image drawn on it -> the widest it
+    is printed there, in inches (the image XObjects its content stream draws, through forms too)."""
     import pikepdf
 
+    pages: list[dict[tuple[int, int], float]] = []
     widest: dict[tuple[int, int], float] = {}
 
     def walk(content: Any, resources: Any, ctm: tuple[float, ...], depth: int) -> None:
@@ -346,8 +357,10 @@ def _printed_widths(pdf: bytes) -> dict[tuple[int, int], float]:
 
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for page in document.pages:
+            widest = {}
             walk(page.obj, page.obj.get("/Resources"), (1.0, 0.0, 0.0, 1.0, 0.0, 0.0), 0)
-    return widest
+            pages.append(widest)
+    return pages
 
 
 def _times(m: tuple[float, ...], n: tuple[float, ...]) -> tuple[float, ...]:

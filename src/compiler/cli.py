@@ -210,6 +210,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     warm = out is not None and cache.warm(out)
     with workers(1 if args.one_document else args.jobs, args.memory_limit, 1 if warm else None) as pool:
         from compiler.build import BuildOptions, build  # while the workers start
+        from compiler.progress import shown
 
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
@@ -217,7 +218,8 @@ def cmd_build(args: argparse.Namespace) -> int:
                                jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
                                donors=args.for_list,
                                stamp_key=digest, media=args.media.resolve() if args.media else None)
-        build(args.manifest, options, pool)
+        with shown(args.quiet):
+            build(args.manifest, options, pool)
     for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time
         print(problem.format(), file=sys.stderr)
     return Exit.OK

@@ -99,8 +99,11 @@ class Session:
         try:
             outputs = cache.up_to_date(self.manifest, self.out, digest)
             if outputs is None:
+                from compiler.progress import shown
+
                 options = BuildOptions(quiet=True, stamp_key=digest)
-                outputs = list(build(self.manifest, options, pool).values())
+                with shown(self.quiet):
+                    outputs = list(build(self.manifest, options, pool).values())
             self._show(outputs, time.perf_counter() - start)
         except CompilerError as exc:
             line = exc.diagnostics[0].format() if exc.diagnostics else str(exc)
