@@ -134,7 +134,7 @@ def test_printed_folios_match_page_labels(built, book_model) -> None:  # type: i
 
 
 def test_fidelity_every_sentence_in_the_pdf(built, book_model) -> None:  # type: ignore[no-untyped-def]
-    from compiler.render import typo
+    from compiler.render.typeset import typeset_paragraphs
 
     # PDF text extraction cannot tell a line-end hyphen from a hyphenation point, nor keep
     # spaces exactly: compare with hyphens and white space removed, every other character kept.
@@ -143,8 +143,8 @@ def test_fidelity_every_sentence_in_the_pdf(built, book_model) -> None:  # type:
 
     text = letters(body_text(built["pdf"], labels(built["pdf"])))
     for post in book_model.posts:
-        for paragraph in post.paragraphs:
-            for sentence in sentences(squash(typo(paragraph))):
+        for paragraph in typeset_paragraphs(post.content):  # the text as set (see test_typeset.py)
+            for sentence in sentences(squash(paragraph)):
                 assert letters(sentence) in text, (post.id, sentence)
 
 

@@ -39,7 +39,7 @@ NOTEREF = "-fnref-"  # <owner>-fnref-1
 COMMENTS = "-comments"  # <post>-comments
 COMMENT = "-comment-"  # <post>-comment-1
 PAGE_PREFIX = "page-"  # EPUB page-break markers: page-1, page-xiv
-COPYRIGHT_PARAGRAPHS = 7  # copyright-1 ... copyright-7
+COPYRIGHT_PARAGRAPHS = 6  # copyright-1 ... copyright-6 (styles/templates/parts/copyright.html)
 
 #: The fixed content documents of the EPUB (before the sections and chapters are added).
 COVER, TITLEPAGE, COPYRIGHT, CONTENTS = "cover", "titlepage", "copyright", "contents"

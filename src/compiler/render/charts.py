@@ -12,7 +12,10 @@ two charts in one document never share one. matplotlib's global ``<style>``
 which the EPUB's reading systems and the PDF's structure tree use as its
 text alternative.
 
-matplotlib is imported only when a book has a chart.
+matplotlib is imported only when a book has a chart. It is drawn under one lock: the EPUB's
+documents are rendered in a thread while the print parts' HTML is rendered (compiler/build.py), and
+matplotlib's settings (``rc_context``) are global, so two charts drawn at once could take each
+other's settings (a chart's labels went missing from the PDF now and then).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +66,14 @@ def describe(chart: Chart) -> str:
     return f"{chart.kind.replace('-', ' ').capitalize()} chart{unit}. " + " ".join(parts)
 
 
+_DRAWING = threading.Lock()
+
+
 def chart_svg(chart: Chart, element_id: str, fonts: Path) -> Markup:
     """The chart as an inline ``<svg>`` whose ids all start with ``element_id``."""
-    return Markup(_finish(_draw(chart, _font_files(fonts)), chart, element_id))
+    with _DRAWING:
+        drawn = _draw(chart, _font_files(fonts))
+    return Markup(_finish(drawn, chart, element_id))
 
 
 def predraw(book: Book) -> int:
