@@ -135,8 +135,8 @@ def _plot(axes: object, chart: Chart) -> None:
     top = max((v for s in chart.series for v in s.values), default=1) or 1
     if chart.kind == "line":
         for n, series in enumerate(chart.series):
-            axes.plot(positions, series.values, marker="o", markersize=3.5, linewidth=1.4,
-                      color=PALETTE[n % len(PALETTE)], label=series.name or None)
+            axes.plot(positions, series.values, linewidth=1.4, color=PALETTE[n % len(PALETTE)],
+                      label=series.name or None)  # no markers: each point carries its number
             for x, y in zip(positions, series.values):
                 axes.annotate(number(y), (x, y), textcoords="offset points", xytext=(0, 5), ha="center",
                               fontsize=7.5)
@@ -150,19 +150,23 @@ def _plot(axes: object, chart: Chart) -> None:
             axes.bar_label(bars, labels=[number(v) for v in series.values], padding=2, fontsize=7.5)
     axes.set_xticks(positions, list(chart.labels))
     axes.set_ylim(0, top * 1.25)
-    axes.tick_params(axis="x", length=0)
+    axes.tick_params(axis="both", length=0)  # no tick marks: the SVG reuses no drawn shape (no <use>)
 
 
 def _finish(svg: str, chart: Chart, element_id: str) -> str:
-    """matplotlib's SVG made an inline element: no prolog, metadata or global style; ids prefixed and
-    only where referenced; a title and a description for assistive technology."""
+    """matplotlib's SVG made an inline element: no prolog, metadata, global style or ids of its own;
+    a title and a description for assistive technology."""
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = re.sub(r"<style[^>]*>.*?</style>\s*", "", svg, flags=re.S)
+    # Nothing is drawn outside the axes and no shape is reused (no markers, no tick marks): no clip
+    # paths, no defs, and no id but the title's and the description's (compiler.ids.chart_ids).
+    svg = re.sub(r"<clipPath\b.*?</clipPath>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\sclip-path="url\(#[^)"]*\)"', "", svg)
+    if _REF.search(svg):
+        raise ValueError("a chart's SVG refers to a shape by id; compiler.ids.chart_ids names none")
+    svg = _ID.sub("", svg)
     svg = re.sub(r"<defs>\s*</defs>\s*", "", svg)
-    referenced = {m.group(2) for m in _REF.finditer(svg)}
-    svg = _ID.sub(lambda m: f' id="{element_id}-{m.group(1)}"' if m.group(1) in referenced else "", svg)
-    svg = _REF.sub(lambda m: f"{m.group(1)}{element_id}-{m.group(2)}", svg)
     svg = _STYLE.sub(_attributes, svg)
     title, desc = f"{element_id}-title", f"{element_id}-desc"
     svg = re.sub(r"<svg\b", f'<svg role="img" aria-labelledby="{title}" aria-describedby="{desc}"', svg, count=1)
