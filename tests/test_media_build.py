@@ -234,7 +234,7 @@ def test_alt_text_and_captions_are_kept(book: dict[str, object]) -> None:
 def test_a_missing_image_is_a_framed_placeholder_and_a_warning(book: dict[str, object]) -> None:
     _ok(book)
     stderr = str(book["stderr"])
-    assert re.search(r"W125 post 'the-old-school': image \S+/lost-school-photo\.jpg is not in the media folder",
+    assert re.search(r"W125 post 'the-old-school': image \S+/lost-school-photo\.jpg is not printed \(not in the media folder",
                      stderr), stderr
     assert re.search(r"W125 post 'the-garden': image \S+/garden-3\.jpg", stderr), stderr
     assert stderr.count("W125") == 2
@@ -468,3 +468,11 @@ def test_a_caption_stays_with_its_image_and_an_image_is_at_most_12_cm_high(book:
             assert inches * h / w * 2.54 <= 12.01, (w, h, inches)
     portrait = next(images[(1200, 1600)] for images in drawn if (1200, 1600) in images)
     assert portrait * 1600 / 1200 * 2.54 > 11.9  # the portrait is held at 12 cm, not less
+
+
+def test_an_svg_drawing_is_a_placeholder_not_an_error() -> None:
+    from compiler.bookmedia import _drawing
+
+    assert _drawing(b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
+    assert _drawing(b"\xef\xbb\xbf<svg viewBox='0 0 1 1'/>")
+    assert not _drawing(b"\x89PNG\r\n\x1a\n") and not _drawing(b"\xff\xd8\xff\xe0")

@@ -147,6 +147,8 @@ def bind(book: Book, folder: MediaFolder | None,
         except MediaError as exc:
             raise CompilerError(_redacted(exc.diagnostic, book.redactions), Exit.INPUT) from None
         data = files.read_bytes(path, MAX_IMAGE_BYTES)
+        if _drawing(data):  # an SVG drawing: not prepared (it may hold scripts), printed as a placeholder
+            return ""
         name = neutral_name(data)
         sources.setdefault(name, Source(name, path, hashlib.sha256(data).hexdigest(), len(data)))
         return name
@@ -158,6 +160,12 @@ def bind(book: Book, folder: MediaFolder | None,
         return replace(image, local=name) if name else image
 
     return map_images(book, local), sources
+
+
+def _drawing(data: bytes) -> bool:
+    """Whether a file is an SVG drawing (``<svg`` near its start, after any XML prolog)."""
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith(b"<svg") or (head.startswith((b"<?xml", b"<!doctype svg", b"<!--")) and b"<svg" in head)
 
 
 def _local(src: str, roots: tuple[Path, ...]) -> tuple[Path | None, list[Path]]:

@@ -350,8 +350,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             for post, url in unfetched(book):  # images are never fetched: a local copy, or a placeholder
                 if validated.media_roots and "://" not in url and not url.startswith("//"):
                     continue  # a static site's image: its reader warned already (W161, W164)
-                print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
-                                 "placeholder shows its alt text", files.display_path(manifest),
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not printed (not in {where}, or an "
+                                 "SVG drawing); a framed placeholder shows its alt text", files.display_path(manifest),
                                  warning=True).format(), file=sys.stderr)
             _print_checks(book, manifest)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
