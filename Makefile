@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test typecheck setup bench clean
+.PHONY: book test typecheck setup bench clean typo
 
 $(STAMP): pyproject.toml tools/setup-system
 	bash tools/setup-system
@@ -21,6 +21,11 @@ book: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The typography audit of a built PDF (default: the book's): make typo [PDF=out/other.pdf]
+PDF ?= out/slavery-is-not-dead.pdf
+typo: $(STAMP)
+	$(PY) -m compiler.typo_audit $(PDF)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -110,6 +110,19 @@ def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:
     assert not failing, failing[:5]
 
 
+def test_the_theme_unit_test_book_meets_the_typography_limits(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The typography audit (compiler/typo_audit.py) on a book no one tuned by hand."""
+    from compiler import typo_audit
+
+    if corpus["name"] != "theme-unit-test":
+        pytest.skip("the audit runs on the Theme Unit Test book")
+    assert corpus["pdf"] is not None, corpus["result"].stderr
+    figures = typo_audit.audit(corpus["pdf"])
+    print(typo_audit.report(figures, "Theme Unit Test"))
+    assert figures.body_lines > 300
+    assert typo_audit.failures(figures) == [], typo_audit.report(figures, "Theme Unit Test")
+
+
 def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-def]
     export = read_wxr(corpus["export"])
     if not export.left_out:

@@ -209,7 +209,7 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
-                    style_dir=(root / spec.output.style))
+                    style_dir=(root / spec.output.style), names=tuple(spec.hyphenation.names))
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
                 sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
                 redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),

@@ -213,6 +213,7 @@ class Output:
     formats: tuple[Format, ...]
     page_size: PageSize
     style_dir: Path
+    names: tuple[str, ...] = ()  # the manifest's hyphenation.names: never hyphenated (print only)
 
 
 @dataclass(frozen=True, slots=True)

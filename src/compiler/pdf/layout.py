@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cssselect2  # type: ignore[import-untyped]
 import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from compiler import files, ids, urls
 from compiler.model import Book, PageBreak
-from compiler.pdf import roman, stylesheet_paths
+from compiler.pdf import breaks, roman, stylesheet_paths
 
 
 
@@ -94,10 +95,18 @@ def _styles(root: Path, style_dir: Path, page_size: str,
 
 
 def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher) -> Any:
-    """Lay out one print HTML document (a WeasyPrint ``Document``)."""
+    """Lay out one print HTML document (a WeasyPrint ``Document``), laid out again until the
+    line-break rules hold (:mod:`compiler.pdf.breaks`: no hyphen across a page turn or into a
+    paragraph's last line, at most two hyphenated lines in a row, no runt)."""
     fonts, sheets = _styles(root, style_dir, page_size, fetcher)
-    return weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher).render(
-        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    parsed = weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher)
+
+    def refresh() -> None:  # the parsed tree changed: WeasyPrint's selector wrapper must see it
+        parsed.wrapper_element = cssselect2.ElementWrapper.from_html_root(parsed.etree_element,
+                                                                          content_language=None)
+    document, _left = breaks.enforce(
+        lambda: parsed.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1"), refresh)
+    return document
 
 
 def anchor_pages(document: Any) -> dict[str, int]:
