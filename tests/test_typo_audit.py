@@ -109,3 +109,47 @@ def test_the_shipped_book_meets_the_limits_at_a4(built) -> None:  # type: ignore
     print(typo_audit.report(figures, "A4"))
     assert figures.body_lines > 800
     assert typo_audit.failures(figures) == [], typo_audit.report(figures)
+
+
+def test_a_name_breaks_only_where_the_manifest_says() -> None:
+    from pydantic import ValidationError
+
+    from compiler.manifest.schema import HyphenationSpec
+
+    assert HyphenationSpec(names=["Ka|zakh|stan", "eBay"]).names == ["Ka|zakh|stan", "eBay"]
+    for bad in ("Ka||zakh", "|Astana", "Almaty|", "Al | maty"):
+        with pytest.raises(ValidationError):
+            HyphenationSpec(names=[bad])
+
+
+def test_only_the_print_edition_is_marked(book_model, built) -> None:  # type: ignore[no-untyped-def]
+    import zipfile
+
+    from compiler.render import Renderer
+
+    html = Renderer(book_model).print_html()
+    assert '<span class="nh">Kazakhstan</span>' in html and "&#160;" in html
+    with zipfile.ZipFile(built["epub"]) as z:
+        text = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    assert 'class="nh"' not in text and "&#173;" not in text
+
+
+def test_the_rules_are_broken_before_enforcement_and_kept_after(book_model) -> None:  # type: ignore[no-untyped-def]
+    """The first layout of a chapter breaks the rules (so the check is not vacuous); the parsed
+    document, marked and laid out again, keeps them."""
+    import weasyprint
+
+    from compiler import urls
+    from compiler.pdf import breaks, layout
+    from compiler.render import Renderer, Slice
+
+    html = Renderer(book_model).print_html(Slice(front=False, toc=False, prelims=False, chapters=(1,), back=False))
+    root, style = book_model.root, book_model.output.style_dir
+    fetcher = urls.ProjectFetcher(root)
+    fonts, sheets = layout._styles(root, style, "A4", fetcher)
+    parsed = weasyprint.HTML(string=html, base_url=style.as_uri() + "/", url_fetcher=fetcher)
+    first = parsed.render(stylesheets=sheets, font_config=fonts)
+    before = breaks.offences(breaks.lines(first))
+    assert {o.kind for o in before} >= {"nohyphen"}, before
+    document = layout.render_html(html, root, style, "A4", fetcher)
+    assert breaks.offences(breaks.lines(document)) == []
