@@ -3,6 +3,7 @@ VENV   ?= .venv
 PYTHON ?= python3
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+ACE    := .ace/node_modules/@daisy/ace/package.json
 
 .PHONY: book test typecheck setup bench clean typo
 
@@ -13,12 +14,17 @@ $(STAMP): pyproject.toml tools/setup-system
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# DAISY Ace (npm, pinned in tools/ace) into .ace/: the tests run it on every EPUB they build
+$(ACE): tools/ace $(STAMP)
+	bash tools/ace --install
+	touch $(ACE)
+
+setup: $(STAMP) $(ACE)
 
 book: $(STAMP)
 	$(PY) -m compiler book.yaml
 
-test: $(STAMP)
+test: $(STAMP) $(ACE)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
 

@@ -2,7 +2,9 @@
 
 One build per corpus (a session fixture: ``init`` into a temporary folder, then
 ``python -m compiler book.yaml --epubcheck``, whose exit code is 4 on any
-EPUBCheck error or warning); every test reads that build. The exports are
+EPUBCheck error or warning); every test reads that build. DAISY Ace starts on
+the EPUB as soon as it is built (acetools.py), in the background, and its test
+waits for it. The exports are
 read where they are, never copied into the project; the tests skip, saying
 so, when the corpora are absent.
 """
@@ -15,6 +17,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import acetools
 import pytest
 from lxml import etree
 
@@ -41,7 +44,8 @@ def _export(name: str) -> Path:
 
 
 @pytest.fixture(scope="session", params=sorted(EXPORTS))
-def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def corpus(request: pytest.FixtureRequest,  # type: ignore[no-untyped-def]
+           tmp_path_factory: pytest.TempPathFactory):
     name = request.param
     export = _export(name)
     folder = tmp_path_factory.mktemp(name)
@@ -52,8 +56,11 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     seconds = time.perf_counter() - start
     pdf = next((folder / "out").glob("*.pdf"), None)
     epub = next((folder / "out").glob("*.epub"), None)
-    return {"name": name, "export": export, "folder": folder, "result": built, "seconds": seconds,
-            "pdf": pdf, "epub": epub}
+    ace = acetools.start(epub, folder / "ace") if epub is not None and not acetools.missing() else None
+    yield {"name": name, "export": export, "folder": folder, "result": built, "seconds": seconds,
+           "pdf": pdf, "epub": epub, "ace": ace}
+    if ace is not None:
+        ace.stop()
 
 
 def _letters(text: str) -> str:
@@ -128,3 +135,11 @@ def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-
     if not export.left_out:
         pytest.skip("this export leaves nothing out")
     assert "left out" in corpus["result"].stderr
+
+
+def test_ace_finds_no_violation(corpus) -> None:  # type: ignore[no-untyped-def]
+    assert corpus["result"].returncode == 0, corpus["result"].stderr[-3000:]
+    acetools.skip_unless_available()
+    found = corpus["ace"].violations()
+    assert not found, f"{corpus['name']}: {len(found)} Ace violations:\n" + "\n".join(found)
+    print(f"{corpus['name']}: Ace 0 violations")

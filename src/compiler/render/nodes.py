@@ -1,8 +1,8 @@
 """What ``styles/templates/nodes.html`` needs from Python to render the rich model as XHTML.
 
 :func:`register` adds the ``node_type`` filter (a node's class name, which
-the macros dispatch on), ``typo`` and the ``footnote_numbers`` global to a
-Jinja2 environment; :func:`render_content` renders one body on its own (for
+the macros dispatch on), ``typo``, the ``footnote_numbers`` global and
+:class:`Outline` (the levels of a body's headings) to a Jinja2 environment; :func:`render_content` renders one body on its own (for
 goldens and previews), with the same autoescaping the book uses.
 """
 
@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Image
+from compiler.model.nodes import Content, Embed, Figure, Image, Inline, inline_text
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -33,6 +33,35 @@ def footnote_numbers(content: Content) -> dict[str, int]:
     for footnote in content.footnotes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
     return numbers
+
+
+class Outline:
+    """The levels of one body's headings, given in reading order: the first is ``<h{top}>`` and no
+    heading is more than one level below the one before it (a source's h2 then h4 become h3, h4),
+    so that the book's outline has no gaps (WCAG 1.3.1; Ace's ``heading-order``). The source's
+    nesting is kept: a heading goes back to the level of the last one its source level does not
+    exceed. Never deeper than h6."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self._open: list[tuple[int, int]] = []  # (source level, printed level) of the open headings
+
+    def level(self, source: int) -> int:
+        while self._open and self._open[-1][0] >= source:
+            self._open.pop()
+        printed = min(self._open[-1][1] + 1 if self._open else self.top, 6)
+        self._open.append((source, printed))
+        return printed
+
+
+def outline(top: int) -> Outline:
+    """A new :class:`Outline` for one body whose headings start at ``<h{top}>``."""
+    return Outline(top)
+
+
+def blank(children: tuple[Inline, ...]) -> bool:
+    """True if inlines say nothing (no text, or only spaces): an empty table header is a plain cell."""
+    return not inline_text(children).strip()
 
 
 def resolve_media(url: str) -> Path | None:
@@ -85,8 +114,9 @@ def register(env: jinja2.Environment) -> None:
     from compiler import ids
     from compiler.render import typo
 
-    env.filters.update(node_type=node_type, typo=typo)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread)
+    env.filters.update(node_type=node_type, typo=typo, blank=blank)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
+                       outline=outline)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
