@@ -22,7 +22,8 @@ It reports, over the body lines in reading order:
   ``fragments``: last lines that begin with the tail of a hyphenated word;
 - ``median_chars``: characters (spaces included) of the median full line;
 - ``loose``: full lines whose word space is over twice the natural one (the
-  median word space of last lines, which are set unstretched, per line height).
+  median word space of last lines, which are set unstretched, per line height);
+- ``uneven``: spreads full of running text whose last baselines differ (no limit).
 
 :func:`audit` returns the figures, :func:`failures` compares them with the
 limits, and ``python -m compiler.typo_audit PDF`` (``make typo``) prints them.
@@ -48,7 +49,8 @@ LIMITS = {"hyphenated_pct": 8.0, "stack": 2, "short_side": 0, "capitalised": 0, 
           "runts": 3, "fragments": 0, "median_chars": (55.0, 75.0), "loose_pct": 1.0}
 BODY_SIZE = (0.9, 1.03)  # a body line's height, as a share of the most common one
 EDGE_TOLERANCE = 0.8  # points: a line ending this close to a right edge is full
-EDGE_LINES = 3  # lines that must end on an x for it to be a right edge
+EDGE_LINES = 3  # lines that must end on an x for it to be a right edge, and at least
+EDGE_SHARE = 0.015  # this share of the body lines (ragged lines of a long book meet by chance)
 _NS = "{http://www.w3.org/1999/xhtml}"
 _LEADERS = re.compile(r"(?:\.\s?){4,}")
 _FOLIO = re.compile(r"[0-9]+|[ivxlcdm]+", re.I)
@@ -100,6 +102,8 @@ class Figures:
     median_chars: float = 0.0
     loose: int = 0
     full_lines: int = 0
+    spreads: int = 0  # facing pages both full of running text
+    uneven: int = 0  # of those, whose last baselines differ by more than a point
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     @property
@@ -152,13 +156,14 @@ def body_lines(lines: list[Line]) -> list[Line]:
 
 
 def right_edges(lines: list[Line]) -> list[float]:
-    """The x that at least EDGE_LINES lines end on (left and right pages' text blocks have their
+    """The x that at least EDGE_LINES lines (and EDGE_SHARE of them) end on (left and right pages' text blocks have their
     own; a ragged line ending on one of them within a point is rare enough)."""
     counter: Counter[float] = Counter(round(line.x1 * 2) / 2 for line in lines)
+    least = max(EDGE_LINES, EDGE_SHARE * len(lines))
     edges: list[float] = []
     for x in sorted(counter):
         near = sum(m for y, m in counter.items() if abs(y - x) <= EDGE_TOLERANCE)
-        if near >= EDGE_LINES and not any(abs(x - e) <= EDGE_TOLERANCE for e in edges):
+        if near >= least and not any(abs(x - e) <= EDGE_TOLERANCE for e in edges):
             edges.append(x)
     return edges
 
@@ -241,7 +246,24 @@ def measure(pages: int, lines: list[Line]) -> Figures:
                 figures.runts += 1
                 figures.note("runts", line)
     figures.median_chars = float(statistics.median(chars)) if chars else 0.0
+    _spreads(figures, body)
     return figures
+
+
+def _spreads(figures: Figures, body: list[Line]) -> None:
+    """Count the spreads (a left page, odd index, and the right page after it) whose pages are
+    both full of running text (at least 80% of the fullest page's lines), and those of them whose
+    last body lines do not stand on one baseline."""
+    count = Counter(line.page for line in body)
+    bottom: dict[int, float] = {}
+    for line in body:
+        bottom[line.page] = max(bottom.get(line.page, 0.0), line.bottom)
+    most = max(count.values(), default=0)
+    for left in range(1, figures.pages - 1, 2):
+        if min(count.get(left, 0), count.get(left + 1, 0)) >= 0.8 * most:
+            figures.spreads += 1
+            if abs(bottom[left] - bottom[left + 1]) > 1.0:
+                figures.uneven += 1
 
 
 def failures(figures: Figures) -> list[str]:
@@ -272,6 +294,7 @@ def report(figures: Figures, name: str = "") -> str:
         f"  hyphen into a last line  {f.fragments:5d}           (limit 0)",
         f"  median characters a line {f.median_chars:7.1f}         (55-75)",
         f"  loose lines              {f.loose:5d}  {f.loose_pct:5.1f}%   (limit 1%)",
+        f"  spreads not level        {f.uneven:5d}  of {f.spreads} full spreads",
     ]
     for kind, found in f.examples.items():
         rows.append(f"  {kind}: " + "; ".join(found[:4]) + (" ..." if len(found) > 4 else ""))

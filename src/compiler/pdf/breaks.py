@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-ROUNDS = 5  # layouts at most, the first included
+ROUNDS = 6  # layouts at most, the first included
 RUNT = 8
 SHORT = 3
 HARD = "-"
