@@ -12,9 +12,8 @@ part of it) is laid out, :func:`offences` reads its line boxes and finds:
   letters on a side (kept out before layout; checked again here);
 - a paragraph's last line of one word shorter than 8 characters (a runt).
 
-Loose lines are found (:attr:`LineInfo.loose`, for the audit's tests) but not
-mended here: tracking a paragraph by a hundredth of an em, tried in turn, cured
-too few of them for the layouts it cost.
+Loose lines are not mended here: tracking a paragraph by a hundredth of an em,
+tried in turn, cured too few of them for the layouts it cost.
 
 :func:`mark` then changes the parsed document: the broken word is set in
 ``<span class="nh">`` (``hyphens: manual``; a word's own hyphen: ``.nb``,
@@ -50,7 +49,6 @@ class LineInfo:
     end: Any  # the element whose text ends the line
     hyphen: str  # "soft", "hard" or ""
     justified: bool
-    loose: bool = False  # a word space stretched to more than twice its natural width
     short: bool = False  # ends short of the measure: a paragraph's last line, or one before a <br>
 
 
@@ -72,11 +70,10 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
         elif len(last.text) > 1 and last.text.endswith(HARD) and last.text[-2].isalnum():
             hyphen = "hard"
         justified = box.style["text_align_all"] == "justify"
-        loose = justified and any(t.justification_spacing > _space(t.style) for t in texts if " " in t.text)
         end = max(t.position_x + t.width for t in texts)
         right = container.content_box_x() + container.width if container is not None else end
         short = right - end > 1.0
-        out.append(LineInfo(page, block, text, last.element, hyphen, justified, loose, short))
+        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short))
         return
     element = getattr(box, "element", None)
     if isinstance(box, boxes.BlockContainerBox):
@@ -85,22 +82,6 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
             block = element
     for child in getattr(box, "children", ()) or ():
         _lines(child, page, block, out, container)
-
-
-_SPACES: dict[tuple[Any, ...], float] = {}
-
-
-def _space(style: Any) -> float:
-    """The natural width of a word space in ``style`` (its font, size and spacing)."""
-    from weasyprint.text.line_break import create_layout, line_size
-
-    key = (tuple(style["font_family"]), style["font_size"], style["font_style"], style["font_weight"],
-           style["word_spacing"], style["letter_spacing"])
-    if key not in _SPACES:
-        def width(text: str) -> float:
-            return float(line_size(create_layout(text, style, None, None, 0).get_first_line()[0], style)[0])
-        _SPACES[key] = width("x x") - width("xx")
-    return _SPACES[key]
 
 
 def _text_boxes(box: Any) -> Iterator[Any]:
