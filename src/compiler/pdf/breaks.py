@@ -160,6 +160,59 @@ def offences(found: list[LineInfo]) -> list[Offence]:
     return out
 
 
+_FORCED = ("page", "left", "right", "recto", "verso")
+TOP_CLASS = "page-top"  # styles/print.css: .page-top { margin-top: 0 !important; }
+
+
+def page_tops(document: Any) -> list[Any]:
+    """The element of each page (after an unforced break) whose space above opens the page:
+    WeasyPrint truncates such a margin only for a child of the root, not inside our sections."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(document.pages):
+        if number == 0:
+            continue
+        box = page._page_box
+        while box is not None:
+            children = [c for c in getattr(box, "children", ()) or () if not isinstance(c, boxes.MarginBox)]
+            box = children[0] if children and isinstance(children[0], boxes.BlockLevelBox) else None
+            if box is None or (box.style["break_before"] in _FORCED and not _continued(box)):
+                break  # a page opened by a forced break (a chapter, a section) keeps its space
+            element = getattr(box, "element", None)
+            if element is not None and element.tag not in ("html", "body") and box.margin_top and \
+                    not _continued(box):
+                found.append(element)
+                break
+    return found
+
+
+def _continued(box: Any) -> bool:
+    """A box that goes on from the page before (its margin was laid out there)."""
+    return "top" in getattr(box, "remove_decoration_sides", ())
+
+
+def _classes(element: Any) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def mark_tops(document: Any, root: Any) -> int:
+    """Drop the space above each element that opens a page; restore it on elements that no longer
+    do (an earlier page changed). The number of changes."""
+    tops = {id(e): e for e in page_tops(document)}
+    changes = 0
+    for element in root.iter():
+        classes = _classes(element)
+        on_top = id(element) in tops
+        if on_top and TOP_CLASS not in classes:
+            element.set("class", " ".join([*classes, TOP_CLASS]))
+            changes += 1
+        elif not on_top and TOP_CLASS in classes:
+            element.set("class", " ".join(c for c in classes if c != TOP_CLASS))
+            changes += 1
+    return changes
+
+
 def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
     """``text`` split into non-matching and matching pieces, alternately (first and last non-matching)."""
     out, at = [], 0
@@ -237,14 +290,18 @@ def mark(found: list[Offence]) -> int:
     return changes
 
 
-def enforce(render: Callable[[], Any], refresh: Callable[[], None]) -> tuple[Any, list[Offence]]:
+def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = None) -> tuple[Any, list[Offence]]:
     """Lay out with ``render`` until no rule is broken (at most :data:`ROUNDS` layouts), calling
-    ``refresh`` after each change of the parsed document; the last layout and what it still breaks."""
+    ``refresh`` after each change of the parsed document (``root``: its tree, whose page-opening
+    spaces are dropped too); the last layout and what it still breaks."""
     document = render()
     left: list[Offence] = []
     for _ in range(ROUNDS - 1):
         left = offences(lines(document))
-        if not left or not mark(left):
+        changed = mark(left) if left else 0
+        if root is not None:
+            changed += mark_tops(document, root)
+        if not changed:
             break
         refresh()
         document = render()

@@ -105,7 +105,8 @@ def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher:
         parsed.wrapper_element = cssselect2.ElementWrapper.from_html_root(parsed.etree_element,
                                                                           content_language=None)
     document, _left = breaks.enforce(
-        lambda: parsed.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1"), refresh)
+        lambda: parsed.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1"), refresh,
+        parsed.etree_element)
     return document
 
 
