@@ -30,6 +30,12 @@ WXR_EXPORTS = {
     "jekyll-import": "wxr-jekyll-import-wpcom/sitetitle.wordpress.2025-01-19.000.xml",
     "theme-test-ja": "wp-theme-test-data-ja/wordpress-theme-test-data-ja.xml",
 }
+#: The feeds among them, by a short name: the files one book is made from (the same posts twice, for norm2782).
+FEED_CORPORA = {
+    "norm2782-feeds": ("feeds-norm2782-wordpress/wordpress-rss2-dc-atom.xml",
+                       "feeds-norm2782-wordpress/wordpress-atom10.xml"),
+    "samruby-atom": ("feed-samruby-atom/SamRuby.xml",),
+}
 
 
 def copy_project(target: Path) -> Path:

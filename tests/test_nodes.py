@@ -28,6 +28,8 @@ def sample(tp, label, depth=0):
         return True
     if tp is int:
         return 3
+    if tp is float:
+        return 2.5
     if tp is type(None):
         return None
     if tp is dt.datetime:

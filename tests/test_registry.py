@@ -41,12 +41,17 @@ def test_format_is_known_by_content_not_name(tmp_path: Path) -> None:
     assert read_source(page).format == "archive"
 
 
-def test_xml_that_is_no_export_is_refused(tmp_path: Path) -> None:
-    feed = tmp_path / "feed.xml"
+def test_xml_that_is_no_export_nor_feed_is_refused(tmp_path: Path) -> None:
+    sitemap = tmp_path / "sitemap.xml"
+    sitemap.write_text('<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>')
+    with pytest.raises(CompilerError) as info:
+        read_source(sitemap)
+    assert info.value.diagnostics[0].code == "E129"
+    feed = tmp_path / "feed.xml"  # a feed is read now: this one holds no entry
     feed.write_text('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title></feed>')
     with pytest.raises(CompilerError) as info:
         read_source(feed)
-    assert info.value.diagnostics[0].code == "E129"
+    assert info.value.diagnostics[0].code == "E153"
 
 
 def test_the_same_post_from_a_page_and_an_export_is_one_post_and_the_export_wins(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
+    edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
 
 
@@ -60,6 +61,7 @@ class Built:
     pages: int
     warnings: list[str]
     scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
+    editions: list[dict[str, Any]] = field(default_factory=list)  # the print editions' facts
 
 
 def _override(book: Book, options: BuildOptions) -> Book:
@@ -70,6 +72,10 @@ def _override(book: Book, options: BuildOptions) -> Book:
         output = replace(output, directory=options.out.resolve())
     if options.formats:
         output = replace(output, formats=options.formats)  # type: ignore[arg-type]
+    if options.edition == "screen":
+        output = replace(output, print_editions=())
+    elif options.edition == "print":
+        output = replace(output, screen=False)
     return replace(book, output=output)
 
 
@@ -181,6 +187,19 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
     return Built(book, files, len(labels), warnings, scanning)
 
 
+def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any) -> Built:
+    """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
+    from compiler.pdf.printed import render_editions
+
+    printed = render_editions(book, pool, use_cache)
+    if built is None:
+        return Built(book, printed.files, 0, printed.warnings, {}, printed.facts)
+    built.files.update(printed.files)
+    built.warnings.extend(printed.warnings)
+    built.editions = printed.facts
+    return built
+
+
 def report(book: Book, built: Built, validated: Validated) -> bytes:
     """The build report, from the redacted model: no redacted term can reach it."""
     data = {
@@ -190,6 +209,7 @@ def report(book: Book, built: Built, validated: Validated) -> bytes:
         "dedup": dedup_report(validated.copies, validated.posts, validated.merges),
         "outputs": {n: {"bytes": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in built.files.items()},
         "pdf_pages": built.pages,
+        "print_editions": built.editions,
         "warnings": built.warnings,
     }
     return to_json(redact_value(data, lambda text: redact_field(text, book.redactions)))
@@ -257,7 +277,9 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
                 print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
                                  "shows its alt text", files.display_path(manifest), warning=True).format(),
                       file=sys.stderr)
-    inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources), (book.output.style_dir,))
+    inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
+                          (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
+                                                   if p.is_dir() and not files.inside(p, book.output.directory))))
     stamp = cache.build_key(inputs, options.stamp_key) if options.stamp_key else ""  # as the build starts
     if not files.inside(book.root, book.output.directory):
         raise CompilerError(Diagnostic("E215", "output folder lies outside the project",
@@ -274,11 +296,16 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
 
             parts = in_parts(book, options)
             jobs = job_count(options.jobs) if parts else 1
+            def render(using: Any) -> Built:
+                screen = render_book(book, options.use_cache, using, jobs, parts) if book.output.screen else None
+                return render_print(book, screen, options.use_cache, using) if book.output.print_editions \
+                    else screen  # type: ignore[return-value]
+
             if pool is not None:
-                built = render_book(book, options.use_cache, pool, jobs, parts)
+                built = render(pool)
             else:
                 with workers(jobs, options.memory_mb) as own:
-                    built = render_book(book, options.use_cache, own, jobs, parts)
+                    built = render(own)
         built.files["report.json"] = report(book, built, validated)
         trace("verify")
         scan_outputs(book, built.files, {name: pending.result() for name, pending in built.scanning.items()})
@@ -296,11 +323,12 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
     if not options.quiet:
         summary = dedup_summary(validated.copies, validated.posts, validated.merges)
         print(redact_text(summary, book.redactions), file=sys.stderr)
-        for line in validated.left_out_summary():
+        for line in (*validated.left_out_summary(), *validated.notes):
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
+        pages = {f"{book.output.basename}.pdf": built.pages} | {e["interior"]: e["pages"] for e in built.editions}
         for name, path in written.items():
-            extra = f" ({built.pages} pages)" if name.endswith(".pdf") else ""
+            extra = f" ({pages[name]} pages)" if name in pages else ""
             print(f"wrote {files.display_path(path)}{extra}", file=sys.stderr)
     return written

@@ -18,7 +18,7 @@ from pathlib import Path
 from compiler import __version__
 from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.ingest.text import shown
-from compiler.model.kinds import FORMATS, PAGE_SIZES, WORDS_PER_PAGE
+from compiler.model.kinds import EDITIONS, FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
 COMMANDS = ("build", "check", "posts", "init")
 
@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="build the book (the default command)")
     build.add_argument("manifest", type=Path, help="the book's manifest, e.g. book.yaml")
     build.add_argument("--strict", action="store_true", help="treat warnings (such as unplaced posts) as errors")
+    build.add_argument("--edition", choices=EDITIONS,
+                       help="build only the screen edition (PDF, EPUB) or only the print editions "
+                            "(output.print); default: every edition the manifest names")
     build.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                        help="build only this format (repeatable; default: the manifest's formats)")
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
@@ -100,10 +103,14 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def _pages(paths: Sequence[Path]) -> list[Path]:
+    from compiler.ingest import readers
+
     pages: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml")]))
+        if path.is_dir() and any(r.folder is not None and r.folder(path) for r in readers()):
+            pages.append(path)  # a static site's folder: one source
+        elif path.is_dir():
+            pages.extend(sorted([*path.glob("*.txt"), *path.glob("*.xml"), *path.glob("*.html"), *path.glob("*.htm")]))
         elif path.is_file():
             pages.append(path)
         else:
@@ -117,18 +124,23 @@ def _pages(paths: Sequence[Path]) -> list[Path]:
 
 def cmd_posts(args: argparse.Namespace) -> int:
     from compiler.dedup import dedup
-    from compiler.ingest import read_pages
-    from compiler.report import dedup_summary, post_summary
+    from compiler.ingest import all_copies, read_sources
+    from compiler.listing import rows, to_json
+    from compiler.manifest import empty_sources
+    from compiler.report import dedup_summary
 
-    copies = read_pages(_pages(args.paths))
+    sources = read_sources(_pages(args.paths))
+    if empty := empty_sources(sources):
+        raise CompilerError(empty)
+    copies = all_copies(sources)
     posts, merges = dedup(copies)
     print(dedup_summary(len(copies), posts, merges), file=sys.stderr)
-    rows = [post_summary(p) for p in posts]
+    listing = rows(posts, sources)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(to_json(listing))
         return Exit.OK
     print(f"{'id':<66} {'date':<10} {'words':>5} {'copies':>6}  tags / title")
-    for row in rows:
+    for row in listing:
         print(f"{row['id']:<66} {(row['date'] or '-')[:10]:<10} {row['words']:>5} {row['copies']:>6}  "
               f"{', '.join(row['tags']) or '-'} / {row['title']}")
     return Exit.OK
@@ -164,7 +176,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
-                     "one_document": args.one_document}
+                     "one_document": args.one_document, "edition": args.edition or ""}
     cache.reset()
     digest = cache.options_digest(cache_options)
     out = args.out.resolve() if args.out else cache.output_folder(args.manifest)
@@ -184,7 +196,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
-                               jobs=args.jobs, one_document=args.one_document,
+                               jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
                                stamp_key=digest)
         build(args.manifest, options, pool)
     for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time

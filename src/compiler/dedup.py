@@ -31,6 +31,8 @@ from compiler.model.nodes import plain_text
 
 #: Minimum RapidFuzz ratio (0-100) between normalised texts for a near copy.
 NEAR = 92.0
+#: ``Seen.header`` of a WordPress export's copy (:mod:`compiler.ingest.wxr`): preferred among full copies.
+EXPORT = "WordPress export"
 
 _FOLD_MAP = {
     "‘": "'", "’": "'", "‚": "'", "‛": "'", "′": "'", "`": "'",
@@ -119,7 +121,7 @@ class _Item:
     text: str
     key: bytes
     excerpt: bytes | None
-    order: tuple[int, int, int, int, str, str, str, int, int]
+    order: tuple[bool, int, int, int, int, int, str, str, str, int, int]
 
 
 @dataclass
@@ -146,12 +148,15 @@ def _prepare(copies: Iterable[PostCopy]) -> list[_Item]:
             excerpt = key if _EXCERPT_END.search(stripped, max(0, len(stripped) - 60)) else None
             known = memo[text] = (key, excerpt, len(all_letters), curly)
         key, excerpt, n_letters, curly = known
+        if copy.excerpt:  # the source says so (a feed's description): an excerpt however it ends
+            excerpt = key
         curly += sum(copy.title.count(ch) for ch in _TYPOGRAPHIC)
-        # The richest first (a copy whose source keeps the author's markup, an export's, beats plain
-        # text), then the most complete, then the most typographic (curly quotes, dashes), then the one
+        # The richest first: a full text before an excerpt (a feed's summary), a copy whose source keeps
+        # the author's markup before plain text, an export's (its comments, local dates, statuses) before
+        # a feed's; then the most complete, then the most typographic (curly quotes, dashes), then the one
         # that keeps its trailing markers; ties broken by content, then by place: never by input order.
-        order = (-copy.markup, -len(key), -curly, -n_letters, text, copy.title, copy.seen.file, copy.seen.line,
-                 copy.seen.position)
+        order = (copy.excerpt, -copy.markup, copy.seen.header != EXPORT, -len(key), -curly, -n_letters, text,
+                 copy.title, copy.seen.file, copy.seen.line, copy.seen.position)
         items.append(_Item(copy, text, key, excerpt, order))
     return items
 
@@ -163,8 +168,11 @@ def _match(cluster: _Cluster, item: _Item) -> tuple[str, float] | None:
     if item.key == best.key:
         same = item.text == best.text and item.copy.title == best.copy.title
         return ("exact", 1.0) if same else ("near", 1.0)
-    if item.excerpt and len(item.excerpt) >= 30 and best.key.startswith(item.excerpt):
-        return ("excerpt", round(len(item.excerpt) / max(len(best.key), 1), 4))
+    if item.excerpt and len(item.excerpt) >= 30 and len(item.excerpt) < len(best.key):
+        if best.key.startswith(item.excerpt) or fuzz.ratio(
+                item.excerpt.decode("utf-8", "replace"),
+                best.key[: len(item.excerpt)].decode("utf-8", "replace"), score_cutoff=NEAR):
+            return ("excerpt", round(len(item.excerpt) / max(len(best.key), 1), 4))
     score = fuzz.ratio(item.key.decode("utf-8", "replace"), best.key.decode("utf-8", "replace"),
                        score_cutoff=NEAR)
     if score:
@@ -194,7 +202,19 @@ def _cluster_block(items: list[_Item]) -> list[_Cluster]:
     return clusters
 
 
-def _merge_dates(dates: Iterable[DateSpan | None]) -> DateSpan | None:
+def kept_for(copy: PostCopy) -> str:
+    """Why a copy's text is the post's, in the report's words."""
+    what = ("an excerpt" if copy.excerpt else "the full text") + (" with its markup" if copy.markup else " as plain text")
+    where = {EXPORT: "a WordPress export", "RSS feed": "a feed", "Atom feed": "a feed",
+             "saved WordPress page": "a saved page"}.get(copy.seen.header, "an archive page")
+    if copy.seen.header.endswith(" post"):  # a static site's ("hugo post", "jekyll post", "Markdown post")
+        where = "a static site's Markdown"
+    return f"{what}, from {where}"
+
+
+def _merge_dates(best: DateSpan | None, dates: Iterable[DateSpan | None]) -> DateSpan | None:
+    if best is not None and best.precise:  # the kept copy's day (an export's is the blog's own, not UTC's)
+        return best
     known = [d for d in dates if d is not None]
     if not known:
         return None
@@ -255,12 +275,12 @@ def _dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
         used.add(slug)
         posts.append(Post(
             id=slug, title=best.title, content=best.content, tags=_tags(copies_),
-            date=_merge_dates(c.date for c in copies_), comments=max(c.comments for c in copies_),
+            date=_merge_dates(best.date, (c.date for c in copies_)), comments=max(c.comments for c in copies_),
             provenance=tuple(c.seen for c in copies_), thread=best.thread,
             categories=tuple(dict.fromkeys(k for c in copies_ for k in c.categories)),
             authors=tuple(dict.fromkeys(a for c in copies_ for a in c.authors)),
             category_paths=tuple(dict.fromkeys(k for c in copies_ for k in c.category_paths)),
             status=best.status, post_format=best.post_format, sticky=any(c.sticky for c in copies_)))
         for seen, (reason, similarity) in sorted(cluster.reasons.items(), key=lambda kv: (kv[0].file, kv[0].line)):
-            merges.append(Merge(slug, seen, reason, similarity))  # type: ignore[arg-type]
+            merges.append(Merge(slug, seen, reason, similarity, best.seen, kept_for(best)))  # type: ignore[arg-type]
     return posts, merges

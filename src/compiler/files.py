@@ -73,6 +73,25 @@ def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
             hint="check the path and its permissions")) from exc
 
 
+def read_head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of an input file (to recognise its format before reading it all)."""
+    for paths in _RECORDERS:
+        paths.add(path.resolve())
+    not_a_file = CompilerError(Diagnostic("E108", "not a regular file", display_path(path),
+                                          hint="name a file saved on disk"))
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a device, a pipe: opening it may wait forever
+            raise not_a_file
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):  # swapped since
+                raise not_a_file
+            return handle.read(size)
+    except OSError as exc:
+        raise CompilerError(Diagnostic(
+            "E102", f"cannot read file: {exc.strerror}", display_path(path),
+            hint="check the path and its permissions")) from exc
+
+
 def decode(data: bytes, name: str) -> str:
     """Decode text as UTF-8 (BOM allowed) or Windows-1252, with LF line ends."""
     if b"\x00" in data:

@@ -150,9 +150,9 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
                             files.read_project_file(book.root, font)))
     spine: list[Any] = []
     for n, doc in enumerate(docs):
-        properties = ["nav"] if doc.part == "toc" else []
-        item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml",
-                     pagelist.serialize(trees[doc.name]).encode(), properties)
+        data = pagelist.serialize(trees[doc.name]).encode()
+        properties = (["nav"] if doc.part == "toc" else []) + (["svg"] if b"<svg" in data else [])
+        item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml", data, properties)
         epub.add_item(item)
         spine.append(item)
     epub.spine = spine

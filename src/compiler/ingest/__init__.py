@@ -1,11 +1,16 @@
 """Ingest: the reader registry, the first pipeline stage.
 
 Each source format has one module and one :class:`Reader` in it: archive
-pages (:mod:`compiler.ingest.pages`) and WordPress exports
-(:mod:`compiler.ingest.wxr`). A file's format is recognised by its content,
-not its name: the first bytes are sniffed, each reader in :data:`READERS`
-order is asked, and archive pages (plain text) come last and take any
-other file. Every reader turns a file into a :class:`Source`: post copies
+pages (:mod:`compiler.ingest.pages`), WordPress exports
+(:mod:`compiler.ingest.wxr`), feeds (:mod:`compiler.ingest.feeds`),
+static-site Markdown (:mod:`compiler.ingest.static`) and saved WordPress
+pages (:mod:`compiler.ingest.saved_html`). A file's format is recognised by its
+content, not its name: the first bytes are sniffed, each reader in
+registry order is asked, and archive pages (plain text) come last and take
+any other file. A folder is a source when a reader with a ``folder`` test
+takes it (a static site); readers with ``read_path`` read from the path
+themselves (they bound their own reads and find files beside it: a site's
+images, a saved page's ``_files`` folder). Every reader turns a file into a :class:`Source`: post copies
 (the unit :mod:`compiler.dedup` merges, whatever format they came from),
 the pages an export holds (for front and back matter, by slug), what was
 left out, and warnings. The manifest's ``sources`` and the ``posts`` command
@@ -47,6 +52,7 @@ class Source:
     left_out: tuple[LeftOut, ...] = ()
     warnings: tuple[str, ...] = ()
     meta: dict[str, str] = field(default_factory=dict)  # title, language, link… of a blog export
+    notes: tuple[str, ...] = ()  # lines for the build summary (a feed: how many posts, back to when)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +63,17 @@ class Reader:
     description: str
     sniff: Callable[[bytes], bool]
     read: Callable[[bytes, str, ReadOptions], Source]
+    #: A reader that reads from the path itself (it bounds its own reads, finds files beside it):
+    #: ``folder`` recognises a folder source, ``read_path`` reads a folder or a recognised file.
+    folder: Callable[[Path], bool] | None = None
+    read_path: Callable[[Path, str, ReadOptions], Source] | None = None
 
 
 def _registry() -> tuple[Reader, ...]:
-    from compiler.ingest import pages, wxr
+    from compiler.ingest import feeds, pages, saved_html, static, wxr
 
-    return (wxr.READER, pages.READER)  # the first that recognises a file reads it; archive pages last
+    # the first that recognises a file reads it; archive pages last
+    return (wxr.READER, feeds.READER, static.READER, saved_html.READER, pages.READER)
 
 
 def readers() -> tuple[Reader, ...]:
@@ -77,26 +88,54 @@ def reader_for(data: bytes) -> Reader:
         if reader.sniff(head):
             return reader
     raise CompilerError(Diagnostic("E128", "no reader recognises this file", "source",
-                                   hint="give archive pages (text) or WordPress exports (WXR)"))
+                                   hint="give archive pages (text), WordPress exports (WXR) or feeds (RSS, Atom)"))
 
 
 def read_source(path: Path, root: Path | None = None, options: ReadOptions = ReadOptions()) -> Source:
-    """Read one source file in whatever registered format it is."""
+    """Read one source file (or a folder a reader recognises) in whatever registered format it is."""
     name = display_path(path, root)
+    if path.is_dir():
+        for reader in readers():
+            if reader.folder is not None and reader.read_path is not None and reader.folder(path):
+                return reader.read_path(path, name, options)
+        raise CompilerError(Diagnostic("E128", "no reader recognises this folder", name,
+                                       hint="give a static site's folder (Markdown posts) or name the files"))
+    reader = reader_for(files.read_head(path, SNIFF_BYTES))
+    if reader.read_path is not None:
+        return reader.read_path(path, name, options)
     data = files.read_bytes(path)
-    return reader_for(data).read(data, name, options)
+    return reader.read(data, name, options)
 
 
 def read_sources(paths: Iterable[Path], root: Path | None = None,
                  options: ReadOptions = ReadOptions()) -> list[Source]:
-    """Read every source; report the problems of all of them at once."""
-    found: list[Source] = []
+    """Read every source, in order; report the problems of all of them at once. Files read from their
+    bytes are read side by side when they are large (:mod:`compiler.ingest.parallel`); folders and
+    readers that read from the path itself are read here."""
+    from compiler.ingest.parallel import read_all
+
+    slots: list[Source | tuple[bytes, str] | None] = []
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            found.append(read_source(path, root, options))
+            if path.is_dir() or reader_for(files.read_head(path, SNIFF_BYTES)).read_path is not None:
+                slots.append(read_source(path, root, options))
+            else:
+                slots.append((files.read_bytes(path), display_path(path, root)))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
+            slots.append(None)
+    items = [slot for slot in slots if isinstance(slot, tuple)]
+    results = iter(read_all(items, options))
+    found: list[Source] = []
+    for slot in slots:
+        if isinstance(slot, tuple):
+            source, trouble = next(results)
+            problems.extend(trouble)
+            if isinstance(source, Source):
+                found.append(source)
+        elif slot is not None:
+            found.append(slot)
     if problems:
         raise CompilerError(problems)
     return found

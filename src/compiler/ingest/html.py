@@ -119,6 +119,9 @@ class HtmlReader:
         if depth > MAX_DEPTH:
             return self._flattened(node)
         tag = node.tag or ""
+        if tag == "p" and (only := node.child) is not None and only.next is None and only.tag == "-text":
+            inlines = finish([Text(clean_text(only.text_content or ""))])  # a paragraph of plain text: at once
+            return [Paragraph(inlines)] if inlines else []
         if tag == "p" or tag in ("dd", "summary", "caption"):
             run = _Run()
             run.inlines.extend(self.inline_children(node, run, depth))

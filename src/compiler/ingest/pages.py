@@ -133,9 +133,10 @@ def _read(data: bytes, name: str, options: ReadOptions) -> Source:
     start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if start.startswith(_XML):
         raise CompilerError(Diagnostic("E129", "markup that no reader reads: not a WordPress export "
-                                       "(no wordpress.org/export/ namespace at its start) and not an archive page",
-                                       name, 1, hint="give a WXR file from Tools → Export, or archive pages saved "
-                                       "as text (a feed is not an export)"))
+                                       "(no wordpress.org/export/ namespace at its start), not an RSS 2.0 or "
+                                       "Atom 1.0 feed, and not an archive page", name, 1,
+                                       hint="give a WXR file from Tools → Export, a feed, or archive pages saved "
+                                       "as text"))
     return Source(name, "archive", tuple(parse_page(files.decode(data, name), name)))
 
 

@@ -19,6 +19,7 @@ and in date order.
 from __future__ import annotations
 
 import contextlib
+import functools
 import datetime as dt
 import io
 import mimetypes
@@ -78,6 +79,7 @@ class Export:
         return Counter(item.reason for item in self.left_out if item.kind == kind)
 
 
+@functools.lru_cache(maxsize=1024)  # an export has a few dozen distinct tags, met a million times
 def _name(tag: str) -> str:
     """``{namespace}local`` as ``prefix:local`` for the namespaces WXR uses."""
     if not tag.startswith("{"):

@@ -8,6 +8,7 @@ problems, each with its line and column, or returns a :class:`Validated`.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from compiler.errors import CompilerError, Diagnostic, display_path
 from compiler.ingest import ReadOptions, Source, all_copies, read_sources
 from compiler.ingest.text import shown
 from compiler.manifest.checks import Checker
+from compiler.manifest.rules import book_filter, check_ranges
 from compiler.manifest.schema import ManifestSpec, validate
 from compiler.manifest.yamlsrc import YAMLSyntaxError, load
 from compiler.model import Merge, Post
@@ -40,14 +42,20 @@ class Validated:
     pages: tuple[Entry, ...] = ()  # the exports' pages, for front and back matter by slug
     left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
+    notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
 
     def left_out_summary(self) -> list[str]:
-        """One line per source that left posts or pages out, with the counts by reason."""
+        """One line per source that left posts or pages out, with the counts by reason, and one for
+        the posts the book's filter left out."""
         by_source: dict[str, Counter[str]] = {}
         for source, item in self.left_out:
             by_source.setdefault(source, Counter())[f"{item.kind} {item.reason}"] += 1
-        return [f"{source}: left out " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
-                for source, counts in by_source.items()]
+        lines = [f"{source}: left out " + ", ".join(f"{n} {what}" for what, n in sorted(counts.items()))
+                 for source, counts in by_source.items()]
+        keep = book_filter(self.spec.filter.model_dump())
+        if filtered := sum(not keep(p) for p in self.posts):
+            lines.append(f"filter: left out {filtered} post{'s' if filtered != 1 else ''}")
+        return lines
 
 
 MAX_MANIFEST_BYTES = files.MAX_MANIFEST_BYTES
@@ -84,6 +92,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     spec, diagnostics = validate(located, name)
     checker = Checker(located, name, root)
     checker.values()
+    check_ranges(checker)
     checker.environment()
     checker.files()
     sources = checker.sources() + external_sources(checker)
@@ -102,10 +111,11 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         except CompilerError as exc:
             diagnostics.extend(exc.diagnostics)
             complete = False
-    diagnostics.extend(Diagnostic("W120", w.removeprefix(f"{s.name}: "), s.name, warning=True)
-                       for s in read for w in s.warnings)
+    diagnostics.extend(_warning(s, w) for s in read for w in s.warnings)
     pages = tuple(p for s in read for p in s.pages)
     _check_pages(checker, pages)
+    diagnostics.extend(empty_sources(read))
+    complete = complete and not any(d.code == "E284" for d in diagnostics)
     if complete:  # post ids are checked against every post, or not at all
         chapters = checker.placements(posts, strict)
         checker.corrections(posts)
@@ -119,7 +129,19 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
         raise CompilerError(errors)
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
-                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read))
+                     tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
+                     tuple(n for s in read for n in s.notes))
+
+
+_CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)
+
+
+def _warning(source: Source, warning: str) -> Diagnostic:
+    """A reader's warning: one that names its file (and line) and code keeps them, others are W120."""
+    coded = _CODED.match(warning)
+    if coded:
+        return Diagnostic(coded["code"], coded["message"], coded["file"], int(coded["line"] or 0), warning=True)
+    return Diagnostic("W120", warning.removeprefix(f"{source.name}: "), source.name, warning=True)
 
 
 def _options(spec: ManifestSpec | None) -> ReadOptions:
@@ -140,8 +162,8 @@ def external_sources(checker: Checker) -> list[Path]:
                         "name each file outside the project on its own line")
             continue
         target = (checker.root / value).resolve()
-        if not target.is_file():
-            checker.add("E270", f"external source '{shown(value)}' is not a file", ("external_sources", i),
+        if not (target.is_file() or target.is_dir()):
+            checker.add("E270", f"external source '{shown(value)}' is not a file or folder", ("external_sources", i),
                         "fix the path (relative to the manifest's folder)")
             continue
         if target not in found:
@@ -149,18 +171,39 @@ def external_sources(checker: Checker) -> list[Path]:
     return found
 
 
+def empty_source(source: Source) -> Diagnostic | None:
+    """E284 for a source that holds neither a post the book may take nor a page (an export of
+    nothing but drafts, say), named by the file (see :func:`empty_sources`)."""
+    if source.copies or source.pages:
+        return None
+    held = f", only {len(source.left_out)} left out ({', '.join(sorted({i.reason for i in source.left_out}))})" \
+        if source.left_out else ""
+    return Diagnostic("E284", f"the source holds no post{held}", source.name,
+                      hint="give a source with published posts, or add include_status to the manifest"
+                      if source.left_out else "give a source with posts, or remove it")
+
+
+def empty_sources(read: list[Source]) -> list[Diagnostic]:
+    """E284 for each source when no source holds a post: a book (or a listing) of nothing. One empty
+    source among others is no error (a section's ``_index.md`` matched by a glob, a draft)."""
+    if any(s.copies for s in read):
+        return []
+    return [d for s in read if (d := empty_source(s)) is not None]
+
+
 def _check_pages(checker: Checker, pages: tuple[Entry, ...]) -> None:
-    """Every ``page:`` of the front and back matter is a page of an export (E272)."""
+    """Every ``page:`` of the front and back matter, and of a chapter, is a page of an export (E272)."""
     slugs = {p.slug for p in pages}
-    for part in ("front_matter", "back_matter"):
-        for i, entry in checker.items(part):
-            slug = entry.get("page") if isinstance(entry, dict) else None
-            if isinstance(slug, str) and slug and slug not in slugs:
-                close = difflib.get_close_matches(slug, sorted(slugs), n=1)
-                hint = f"did you mean '{close[0]}'?" if close else \
-                    "name the slug of a page of a WordPress export in sources" if slugs else \
-                    "no source is a WordPress export with pages"
-                checker.add("E272", f"page '{shown(slug)}' is not in the sources", (part, i, "page"), hint)
+    places = [(part, i, entry) for part in ("front_matter", "back_matter") for i, entry in checker.items(part)]
+    places += [("chapters", i, entry) for i, entry in checker.items("chapters")]
+    for part, i, entry in places:
+        slug = entry.get("page") if isinstance(entry, dict) else None
+        if isinstance(slug, str) and slug and slug not in slugs:
+            close = difflib.get_close_matches(slug, sorted(slugs), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                "name the slug of a page of a WordPress export in sources" if slugs else \
+                "no source is a WordPress export with pages"
+            checker.add("E272", f"page '{shown(slug)}' is not in the sources", (part, i, "page"), hint)
 
 
 def _unique_chapter_ids(checker: Checker) -> None:

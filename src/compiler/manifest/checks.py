@@ -5,7 +5,7 @@ bounds (:mod:`.globs`), and only archive pages; included Markdown holds no
 control character; the output folder is a folder apart from every input;
 values the schema lets through must fit every output (the book's date, the
 basename, title patterns that cannot backtrack for ever: :mod:`.patterns`);
-chapters must name known posts, each placed once, and none may be empty;
+chapters must name known posts, each placed once, and none may be empty (:mod:`.rules`);
 corrections must still match their post. Checks read the raw data
 defensively, so they run (and report) even where the schema found errors;
 post ids are checked only against a complete set of posts.
@@ -24,10 +24,9 @@ from typing import Any
 
 from compiler import files
 from compiler.errors import CompilerError, Diagnostic
-from compiler.ids import check as check_ids
 from compiler.ingest.text import codepoint, first_control, shown
 from compiler.manifest.globs import MAX_MATCHES, GlobLimit, bounded_glob
-from compiler.manifest.patterns import risk, safe
+from compiler.manifest.patterns import risk
 from compiler.manifest.yamlsrc import Located
 from compiler.model import Post
 
@@ -46,7 +45,21 @@ def _day(value: dt.date) -> dt.date:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
+_MAGIC = re.compile(r"[*?\[]")
+
+
+def _has_front_matter(path: Path) -> bool:
+    """Whether a Markdown file opens with a static site's front matter (``---`` or ``+++``)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.readline(64).removeprefix(b"\xef\xbb\xbf").rstrip() in (b"---", b"+++")
+    except OSError:
+        return False
+
+
 def _size(path: Path) -> int:
+    if path.is_dir():
+        return 0
     try:
         return path.stat().st_size
     except OSError:
@@ -119,7 +132,8 @@ class Checker:
                 self.sources_complete = False
                 continue
             before = len(self.diagnostics)
-            matches = self._glob(pattern, ("sources", i))
+            folder = self.root / pattern
+            matches = [folder] if not _MAGIC.search(pattern) and folder.is_dir() else self._glob(pattern, ("sources", i))
             outside = [m for m in matches if not files.inside(self.root, m)]
             for m in outside:
                 self.add("E211", f"source '{shown(m.name)}' is a link that leads outside the project",
@@ -169,6 +183,10 @@ class Checker:
     def _not_a_page(self, path: Path) -> bool:
         """The manifest, a Markdown file, a style or an output: never an archive page."""
         resolved = path.resolve()
+        if resolved.is_dir():  # a static site's folder: its reader says whether it holds posts
+            return False
+        if resolved.suffix.lower() in (".md", ".markdown") and _has_front_matter(resolved):
+            return False  # a static site's post (editorial Markdown has no front matter)
         if resolved.suffix.lower() in (".yaml", ".yml", ".md", ".pdf", ".epub", ".json"):
             return True
         style = self.get("output", "style")
@@ -291,69 +309,10 @@ class Checker:
         return True
 
     def placements(self, posts: Sequence[Post], strict: bool) -> dict[str, list[str]]:
-        """Which posts each chapter takes; report unknown, twice-placed and unplaced posts."""
-        ids = [p.id for p in posts]
-        placed: dict[str, tuple[int, ...]] = {}
-        chapters: dict[str, list[str]] = {}
-        for c, chapter in self.items("chapters"):
-            if not isinstance(chapter, dict):
-                continue
-            taken = self.chapter_posts(chapter, c, posts, ids)
-            for post_id, where in taken:
-                if post_id in placed:
-                    first = self.located.where(placed[post_id])[0]
-                    self.add("E221", f"post '{shown(post_id)}' is placed twice (first on line {first})", where,
-                             "place each post in one chapter only")
-                else:
-                    placed[post_id] = where
-            if not taken and isinstance(chapter.get("id"), str) and self._nothing_listed(chapter):
-                self.add("E222", f"chapter '{shown(chapter['id'])}' has no posts", ("chapters", c),
-                         "add post ids, widen its rule, or remove the chapter")
-            chapters[str(chapter.get("id"))] = [p for p, _ in taken]
-        for post_id in ids:
-            if post_id not in placed:
-                self.add("E223" if strict else "W223", f"post '{shown(post_id)}' is in no chapter", ("chapters",),
-                         "add it to a chapter, or leave it out on purpose", warning=not strict)
-        check_ids(self, posts, placed)  # every id and EPUB file name has one owner (compiler.ids)
-        return chapters
+        """Which posts each chapter takes (:func:`compiler.manifest.rules.place`)."""
+        from compiler.manifest.rules import place
 
-    @staticmethod
-    def _nothing_listed(chapter: dict[str, Any]) -> bool:
-        """Empty on purpose (not because its entries were wrong, which is reported already)."""
-        if isinstance(chapter.get("posts"), list):
-            return not chapter["posts"]
-        rule = chapter.get("rule")
-        if not isinstance(rule, dict):
-            return False
-        pattern = rule.get("title_matches")
-        try:
-            re.compile(pattern) if isinstance(pattern, str) else None
-        except re.error:
-            return False
-        if pattern is not None and not safe(pattern):
-            return False
-        return not chapter.get("include")
-
-    def chapter_posts(self, chapter: dict[str, Any], c: int, posts: Sequence[Post],
-                      ids: Sequence[str]) -> list[tuple[str, tuple[Any, ...]]]:
-        taken: list[tuple[str, tuple[Any, ...]]] = []
-        if isinstance(chapter.get("posts"), list):
-            for i, post_id in enumerate(chapter["posts"]):
-                if isinstance(post_id, str) and not self.unknown(post_id, ids, ("chapters", c, "posts", i)):
-                    taken.append((post_id, ("chapters", c, "posts", i)))
-            return taken
-        rule = chapter.get("rule")
-        if not isinstance(rule, dict):
-            return taken
-        for key in ("include", "exclude"):
-            for i, post_id in self.items("chapters", c, key):
-                self.unknown(post_id, ids, ("chapters", c, key, i))
-        exclude = set(chapter.get("exclude") or [])
-        include = [p for p in chapter.get("include") or [] if p in ids]
-        for post in posts:
-            if post.id not in exclude and (post.id in include or rule_matches(rule, post)):
-                taken.append((post.id, ("chapters", c, "rule")))
-        return taken
+        return place(self, posts, strict)
 
     def corrections(self, posts: Sequence[Post]) -> None:
         by_id = {p.id: p for p in posts}
@@ -369,19 +328,3 @@ class Checker:
                 self.add("E224", f"correction '{shown(fix['find'])}' no longer matches post '{shown(post.id)}'",
                          ("corrections", i, "find"), "the text changed: update or remove the correction")
 
-
-def rule_matches(rule: dict[str, Any], post: Post) -> bool:
-    """Whether a chapter rule (tags and/or a title pattern) takes a post."""
-    tags = {t.casefold() for t in rule.get("tags") or [] if isinstance(t, str)}
-    if tags and not tags & {t.casefold() for t in post.tags}:
-        return False
-    pattern = rule.get("title_matches")
-    if pattern is not None and not safe(pattern):
-        return False  # reported (E254): never run it
-    if isinstance(pattern, str):
-        try:
-            if not re.search(pattern, post.title, re.I):
-                return False
-        except re.error:
-            return False
-    return bool(tags) or isinstance(pattern, str)

@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from compiler.errors import Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest.yamlsrc import Located
-from compiler.model.kinds import PAGE_KIND, Format, PageSize, SectionKind, Status
+from compiler.model.kinds import (
+    PAGE_KIND, Format, PageSize, Paper, PostFormat, PostStatus, SectionKind, Service, SortOrder, Status, Trim,
+)
 
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?(?:-[A-Za-z\d]{5,8})*$")
 _ID = r"^[a-z0-9][a-z0-9-]*$"
@@ -89,7 +91,16 @@ class MatterSpec(_Strict):
 
 
 class RuleSpec(_Strict):
+    """What a chapter takes (see :mod:`compiler.manifest.rules`): every condition given must hold; a
+    list holds when any of its values does. An empty rule takes every post no chapter before took."""
+
+    categories: list[NonEmpty] = []  # a category takes its subcategories' posts too
     tags: list[NonEmpty] = []
+    authors: list[NonEmpty] = []
+    formats: list[PostFormat] = []
+    statuses: list[PostStatus] = []
+    since: dt.date | None = None  # first day (inclusive)
+    until: dt.date | None = None  # last day (inclusive)
     title_matches: str | None = None
 
     @field_validator("title_matches")
@@ -103,6 +114,15 @@ class RuleSpec(_Strict):
         return value
 
 
+class FilterSpec(_Strict):
+    """The book-level filter: posts outside it are in no chapter (and not reported as unplaced)."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    exclude_categories: list[NonEmpty] = []
+    exclude_tags: list[NonEmpty] = []
+
+
 class ChapterSpec(_Strict):
     id: Annotated[str, Field(pattern=_ID)]
     title: NonEmpty
@@ -110,18 +130,30 @@ class ChapterSpec(_Strict):
     intro: str | None = None
     posts: list[NonEmpty] | None = None
     rule: RuleSpec | None = None
+    page: NonEmpty | None = None  # a page of a WordPress export, by slug, as the chapter's text
     include: list[NonEmpty] = []
     exclude: list[NonEmpty] = []
+    sort: SortOrder = "listed"
     comments: bool | None = None  # print the posts' comments (default: the book's ``comments``)
 
     @model_validator(mode="after")
     def _posts_or_rule(self) -> ChapterSpec:
-        if (self.posts is None) == (self.rule is None):
-            raise ValueError("give either 'posts' (a list of post ids) or 'rule', not both and not neither")
+        if sum(x is not None for x in (self.posts, self.rule, self.page)) != 1:
+            raise ValueError("give one of 'posts' (a list of post ids), 'rule' or 'page' (an export's page slug)")
+        if self.page is not None and self.intro is not None:
+            raise ValueError("a 'page' chapter is the page's text: it has no 'intro'")
         return self
 
 
+class PrintSpec(_Strict):
+    service: Service
+    paper: Paper = "white"
+    trim: Trim = "6x9in"
+    bleed: bool = False  # print to the edge: only for interiors with images or colour at the trim
+
+
 class OutputSpec(_Strict):
+    print: PrintSpec | list[PrintSpec] = []  # print-on-demand editions (compiler/pdf/editions.py)
     dir: NonEmpty = "out"
     basename: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length=100)] = "book"
     formats: Annotated[list[Format], Field(min_length=1)] = ["pdf", "epub"]
@@ -161,6 +193,7 @@ class ManifestSpec(_Strict):
     include_status: list[Status] = []  # WordPress statuses besides 'publish'
     include_password: list[Annotated[int, Field(ge=1)]] = []  # password-protected posts, by export id
     comments: bool = False  # print approved comments after each post (a chapter's ``comments`` wins)
+    filter: FilterSpec = FilterSpec()  # which posts the book may hold at all
     front_matter: list[MatterSpec] = []
     chapters: Annotated[list[ChapterSpec], Field(min_length=1)]
     back_matter: list[MatterSpec] = []

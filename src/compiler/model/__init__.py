@@ -15,6 +15,7 @@ from compiler.model.types import (
     PageBreak,
     Post,
     PostCopy,
+    PrintEdition,
     Redaction,
     Section,
     Seen,
@@ -22,4 +23,4 @@ from compiler.model.types import (
 )
 
 __all__ = ["Book", "Chapter", "Cover", "DateSpan", "Merge", "Metadata", "Output", "PageBreak", "Post",
-           "PostCopy", "Redaction", "Section", "Seen", "count_words"]
+           "PostCopy", "PrintEdition", "Redaction", "Section", "Seen", "count_words"]

@@ -24,13 +24,14 @@ from compiler import files, ids
 from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest import Validated
-from compiler.manifest.schema import MatterSpec
+from compiler.manifest.schema import ChapterSpec, MatterSpec
 from compiler.model.kinds import SECTION_KINDS
 from compiler.model.entries import Entry
+from compiler.model.charts import Declared, check_sources, parse_chart
 from compiler.model.markdown import MarkdownTooDeep, parse_markdown
-from compiler.model.nodes import Content, map_text, plain_text
+from compiler.model.nodes import CodeBlock, Content, map_text, plain_text
 from compiler.model.types import (
-    Book, Chapter, Cover, Metadata, Output, Post, Redaction, Section,
+    Book, Chapter, Cover, Metadata, Output, Post, PrintEdition, Redaction, Section,
 )
 
 # The checker of editorial Markdown (parse_markdown makes the nodes). Nesting past markdown-it's limit
@@ -63,7 +64,8 @@ class _Link:
     href: str
 
 
-def check_markdown(text: str, name: str = "", links: list[_Link] | None = None) -> None:
+def check_markdown(text: str, name: str = "", links: list[_Link] | None = None,
+                   charts: list[Declared] | None = None) -> None:
     """Check editorial Markdown before it becomes nodes. A link that would leave the book (a
     relative or absolute path, another scheme) is an error at its line (E257); in-book links
     (``#id``) are collected in ``links``, to be checked once every id is known. Nesting deeper than
@@ -77,6 +79,12 @@ def check_markdown(text: str, name: str = "", links: list[_Link] | None = None) 
     for token in tokens:
         line = token.map[0] + 1 if token.map else 0
         depth = token.level
+        if token.type == "fence" and token.info.strip() == "chart":
+            if token.level or charts is None:
+                raise CompilerError(Diagnostic("E190", "a chart must stand on its own, in a chapter intro or "
+                                               "a front or back matter file", name, line,
+                                               hint="move the chart block out of the quote or list"))
+            charts.append(parse_chart(token.content, name, line))
         if depth > MAX_NESTING:
             raise CompilerError(replace(too_deep.diagnostics[0], line=line))
         for child in token.children or ():
@@ -114,15 +122,25 @@ def _check_links(book: Book, links: list[_Link]) -> None:
 _H1 = re.compile(r"^\s*#\s+(.+?)\s*#*\s*$", re.M)
 
 
-def markdown(text: str, name: str, links: list[_Link] | None = None) -> Content:
+def markdown(text: str, name: str, links: list[_Link] | None = None,
+             charts: list[Declared] | None = None) -> Content:
     """Editorial Markdown as nodes, checked (:func:`check_markdown`); raw HTML in it stays text.
-    ``name``: the file, for the error."""
-    check_markdown(text, name, links)
+    ``name``: the file, for the error. Chart blocks become :class:`Chart` nodes (and are collected
+    in ``charts``, to be checked against their posts once the book is known)."""
+    mine: list[Declared] = []
+    check_markdown(text, name, links, mine if charts is not None else None)
     try:
-        return parse_markdown(text)
+        content = parse_markdown(text)
     except MarkdownTooDeep as exc:
         raise CompilerError(Diagnostic("E258", f"Markdown nested too deep: {exc}", name,
                                        hint="flatten the quotes or lists")) from None
+    if not mine:
+        return content
+    assert charts is not None
+    charts.extend(mine)
+    drawn = iter(d.chart for d in mine)
+    return replace(content, blocks=tuple(
+        next(drawn) if isinstance(b, CodeBlock) and b.language == "chart" else b for b in content.blocks))
 
 
 def _split_title(text: str, name: str) -> tuple[str | None, str]:
@@ -155,7 +173,7 @@ def build_date(book_date: dt.date | None) -> tuple[dt.date, dt.datetime]:
 
 
 def _section(root: Path, spec: MatterSpec, part: str, used: set[str], pages: dict[str, Entry],
-             links: list[_Link]) -> Section:
+             links: list[_Link], charts: list[Declared]) -> Section:
     """A front or back matter section: editorial Markdown, or a page of an export (by slug)."""
     kind = spec.kind_in(part)
     if spec.page is not None:
@@ -165,7 +183,7 @@ def _section(root: Path, spec: MatterSpec, part: str, used: set[str], pages: dic
     assert spec.file is not None  # the schema asks for a file or a page
     title, body = _split_title(files.read_text(root / spec.file), spec.file)
     return Section(ids.section_id(kind, used), kind, spec.title or title or SECTION_KINDS[kind].title,
-                   markdown(body, spec.file, links))
+                   markdown(body, spec.file, links, charts))
 
 
 def _replace(text: str, find: str, by: str) -> str:
@@ -194,25 +212,34 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
     used: set[str] = set()
     pages = {p.slug: p for p in reversed(validated.pages)}  # the first export's page of a slug wins
     links: list[_Link] = []
-    front = tuple(_section(root, s, "front_matter", used, pages, links) for s in spec.front_matter)
-    back = tuple(_section(root, s, "back_matter", used, pages, links) for s in spec.back_matter)
+    charts: list[Declared] = []
+    front = tuple(_section(root, s, "front_matter", used, pages, links, charts) for s in spec.front_matter)
+    back = tuple(_section(root, s, "back_matter", used, pages, links, charts) for s in spec.back_matter)
 
     def placed(post_id: str, comments: bool) -> Post:
         post = posts[post_id]
         return post if comments or not post.thread else replace(post, thread=())
 
+    def intro(c: ChapterSpec) -> Content:
+        if c.page is not None:  # a page of an export is the chapter's text
+            return pages[c.page].content
+        return markdown(files.read_text(root / c.intro), c.intro, links, charts) if c.intro else Content()
+
+    # validated.chapters: each chapter's posts as the rules chose and sorted them (compiler.manifest.rules)
     chapters = tuple(
-        Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle,
-                intro=markdown(files.read_text(root / c.intro), c.intro, links) if c.intro else Content(),
+        Chapter(id=c.id, number=n, title=c.title, subtitle=c.subtitle, intro=intro(c),
                 posts=tuple(placed(p, spec.comments if c.comments is None else c.comments)
                             for p in validated.chapters[c.id]))
         for n, c in enumerate(spec.chapters, 1))
     output = Output(directory=(root / spec.output.dir), basename=spec.output.basename,
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
+                    print_editions=tuple(PrintEdition(p.service, p.paper, p.trim, p.bleed) for p in (
+                        spec.output.print if isinstance(spec.output.print, list) else [spec.output.print])),
                     style_dir=(root / spec.output.style), names=tuple(spec.hyphenation.names))
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
                 sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
                 redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),
                 source_formats=validated.formats)
     _check_links(book, links)
+    check_sources(charts, {p.id: p for p in book.posts})
     return redact(book) if redact else book

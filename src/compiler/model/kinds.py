@@ -17,6 +17,17 @@ FORMATS: tuple[Format, ...] = get_args(Format)
 PageSize = Literal["A4", "Letter", "6x9in"]
 PAGE_SIZES: tuple[PageSize, ...] = get_args(PageSize)
 
+#: Print-on-demand services, papers and trims a print edition may name (``output.print``); the
+#: services' rules (bleed, gutter, minimum pages, spine) are in :mod:`compiler.pdf.editions`.
+Service = Literal["kdp", "lulu", "ingram"]
+SERVICES: tuple[Service, ...] = get_args(Service)
+Paper = Literal["white", "cream"]
+Trim = Literal["6x9in", "5.5x8.5in", "A5"]
+TRIMS: tuple[Trim, ...] = get_args(Trim)
+#: Which editions a build makes (``--edition``): the screen PDF and EPUB, or the print files.
+Edition = Literal["screen", "print"]
+EDITIONS: tuple[Edition, ...] = get_args(Edition)
+
 #: Words of running text a page of each size holds: a first guess of page counts (the parts'
 #: first folios, ``check``'s estimate); a wrong guess costs only a second layout.
 WORDS_PER_PAGE: dict[PageSize, int] = {"A4": 350, "Letter": 300, "6x9in": 210}
@@ -57,3 +68,13 @@ PAGE_KIND: dict[str, SectionKind] = {"front_matter": "introduction", "back_matte
 
 #: Post statuses of a WordPress export a manifest may add to ``publish`` (``include_status``).
 Status = Literal["draft", "private", "future", "pending"]
+
+#: Every post status a chapter rule may select (``statuses``): ``publish`` and the opt-in ones.
+PostStatus = Literal["publish", "draft", "private", "future", "pending"]
+
+#: WordPress post formats a chapter rule may select (``formats``); other sources' posts are ``standard``.
+PostFormat = Literal["standard", "aside", "audio", "chat", "gallery", "image", "link", "quote", "status", "video"]
+
+#: How a chapter orders its posts (``sort``): as listed (a rule: the order the sources hold them),
+#: by date (undated posts last), newest first, or by title.
+SortOrder = Literal["listed", "date", "date-desc", "title"]

@@ -214,6 +214,28 @@ class Embed:
 
 
 @dataclass(frozen=True, slots=True)
+class Series:
+    """One named row of a chart's numbers, a value per label."""
+
+    name: str
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A figure drawn from numbers a post states (``compiler/model/charts.py`` checks each of them
+    against the text of the post ``source``); ``kind`` is ``bar``, ``grouped-bar`` or ``line``."""
+
+    kind: str = exempt()
+    title: str = ""
+    labels: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
+    caption: tuple[Inline, ...] = ()
+    source: str = exempt(default="")
+    unit: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ThematicBreak:
     """A section break (``<hr>``)."""
 
@@ -233,9 +255,9 @@ class Note:
 
 
 Block: TypeAlias = (Paragraph | Heading | BulletList | OrderedList | Blockquote | CodeBlock | Table | Figure
-                    | Embed | ThematicBreak | Signoff | Note)
+                    | Embed | Chart | ThematicBreak | Signoff | Note)
 BLOCK_TYPES: tuple[type, ...] = (Paragraph, Heading, BulletList, OrderedList, Blockquote, CodeBlock, Table,
-                                 Figure, Embed, ThematicBreak, Signoff, Note)
+                                 Figure, Embed, Chart, ThematicBreak, Signoff, Note)
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,8 +276,8 @@ class Content:
     footnotes: tuple[Footnote, ...] = ()
 
 
-NODE_TYPES: tuple[type, ...] = (*INLINE_TYPES, *BLOCK_TYPES, ListItem, TableRow, TableCell, Image, Footnote,
-                                Content)
+NODE_TYPES: tuple[type, ...] = (*INLINE_TYPES, *BLOCK_TYPES, ListItem, TableRow, TableCell, Image, Series,
+                                Footnote, Content)
 
 # ----------------------------------------------------------------- the walk
 

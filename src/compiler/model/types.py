@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from compiler.model.entries import Comment
-from compiler.model.kinds import SECTION_KINDS, Format, PageSize, SectionKind
+from compiler.model.kinds import SECTION_KINDS, Format, PageSize, Paper, SectionKind, Service, Trim
 from compiler.model.nodes import EXEMPT, ROLE, Content, paragraphs, plain_text
 
 BlockKind = Literal["p", "heading", "quote", "signoff", "note"]
@@ -151,6 +151,8 @@ class Merge:
     copy: Seen
     reason: Literal["exact", "near", "excerpt"]
     similarity: float
+    kept: Seen | None = None  # the copy whose text the post has
+    kept_for: str = field(default="", metadata=_NOT_TEXT)  # why that one (dedup.kept_for: a fixed phrase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,20 @@ class Metadata:
 
 
 @dataclass(frozen=True, slots=True)
+class PrintEdition:
+    """A print-on-demand edition: the service's interior rules, its paper (the spine) and trim."""
+
+    service: Service = field(metadata=_NOT_TEXT)
+    paper: Paper = field(default="white", metadata=_NOT_TEXT)
+    trim: Trim = field(default="6x9in", metadata=_NOT_TEXT)
+    bleed: bool = False  # the interior prints to the edge (images or colour reaching the trim)
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}-{self.trim}" + ("-bleed" if self.bleed else "")
+
+
+@dataclass(frozen=True, slots=True)
 class Output:
     """Where and how the book is written."""
 
@@ -213,6 +229,8 @@ class Output:
     formats: tuple[Format, ...]
     page_size: PageSize
     style_dir: Path
+    print_editions: tuple[PrintEdition, ...] = ()  # print-on-demand interiors and wrap covers
+    screen: bool = True  # the screen edition (the formats above); False: print editions only
     names: tuple[str, ...] = ()  # the manifest's hyphenation.names: never hyphenated (print only)
 
 

@@ -165,8 +165,9 @@ class Renderer:
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
-            section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids)  # ids: the one id scheme (compiler.ids)
-        nodes.register(self.env)  # post bodies and editorial text: styles/templates/nodes.html
+            section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids,
+            print_edition=None, edition_css="", link_notes=None)  # a print edition's HTML: no cover page, its page rules  # ids: the one id scheme (compiler.ids)
+        nodes.register(self.env, book.output.style_dir / "fonts", {p.id: p.title for p in book.posts})  # post bodies and editorial text: styles/templates/nodes.html
 
     def render(self, template: str, **context: Any) -> str:
         """Render one template; a broken or unsafe template is an input error (E107) at its line."""

@@ -16,7 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Content, Embed, Figure, Image, Inline, inline_text
+from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -109,14 +109,19 @@ def unfetched(book: Book) -> list[tuple[Post, str]]:
     return found
 
 
-def register(env: jinja2.Environment) -> None:
-    """Make ``nodes.html`` usable in ``env``."""
+def register(env: jinja2.Environment, fonts: Path | None = None,
+             post_titles: dict[str, str] | None = None) -> None:
+    """Make ``nodes.html`` usable in ``env``; ``fonts``: the style folder's fonts (charts are set in
+    them); ``post_titles``: post id → title, for the source line of a chart."""
     from compiler import ids
-    from compiler.render import typo
+    from compiler.render import charts, typo
 
-    env.filters.update(node_type=node_type, typo=typo, blank=blank)
+    def chart_svg(chart: Chart, element_id: str) -> Markup:
+        return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
+
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number)
     env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
-                       outline=outline)
+                       outline=outline, chart_svg=chart_svg, post_titles=post_titles or {})
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
@@ -125,7 +130,7 @@ def environment(style_dir: Path) -> jinja2.Environment:
 
     env = TemplateSandbox(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    register(env)
+    register(env, style_dir / "fonts")
     return env
 
 

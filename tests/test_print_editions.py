@@ -1,0 +1,198 @@
+"""Print-on-demand editions of the shipped book: each service's interior rules, read back with pikepdf
+and poppler, the wrap cover's size against the spine formula, and reproducible bytes."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from compiler.model import PrintEdition
+from compiler.pdf import editions
+from conftest import ROOT, copy_project, run_compiler
+
+PT = 72.0
+EDITIONS = [
+    PrintEdition("kdp", "white", "6x9in", False),
+    PrintEdition("kdp", "cream", "6x9in", True),
+    PrintEdition("lulu", "white", "A5", True),
+    PrintEdition("ingram", "cream", "5.5x8.5in", False),
+]
+
+
+@pytest.mark.parametrize("pages, inches", [(24, 0.375), (150, 0.375), (151, 0.5), (300, 0.5), (301, 0.625),
+                                           (500, 0.625), (501, 0.75), (700, 0.75), (701, 0.875), (828, 0.875)])
+def test_the_gutter_follows_kdps_table(pages: int, inches: float) -> None:
+    assert editions.gutter(pages) == inches
+
+
+def test_pages_are_padded_to_even_and_the_services_minimum() -> None:
+    kdp, lulu = PrintEdition("kdp"), PrintEdition("lulu")
+    assert [editions.padded(kdp, n) for n in (1, 23, 24, 45, 46)] == [24, 24, 24, 46, 46]
+    assert [editions.padded(lulu, n) for n in (24, 31, 33)] == [32, 32, 34]
+
+
+@pytest.mark.parametrize("edition, pages, spine", [
+    (PrintEdition("kdp", "white"), 200, 200 * 0.002252), (PrintEdition("kdp", "cream"), 200, 0.5),
+    (PrintEdition("lulu", "white"), 444, 1.06), (PrintEdition("ingram", "cream"), 100, 0.25)])
+def test_the_cover_is_two_trims_a_spine_and_bleed(edition: PrintEdition, pages: int, spine: float) -> None:
+    width, height, got = editions.cover_size(edition, pages)
+    trim_w, trim_h = editions.TRIM_SIZE[edition.trim]
+    assert got == pytest.approx(spine)
+    assert width == pytest.approx(2 * trim_w + spine + 2 * 0.125) and height == pytest.approx(trim_h + 0.25)
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The shipped book with four print editions, print files only."""
+    project = copy_project(tmp_path_factory.mktemp("print"))
+    manifest = project / "book.yaml"
+    lines = "".join(f"    - {{service: {e.service}, paper: {e.paper}, trim: {e.trim}, bleed: {str(e.bleed).lower()}}}\n"
+                    for e in EDITIONS)
+    manifest.write_text(manifest.read_text().replace("output:\n", "output:\n  print:\n" + lines, 1))
+    result = run_compiler("book.yaml", "--edition", "print", cwd=project)
+    assert result.returncode == 0, result.stderr
+    report = json.loads((project / "out" / "report.json").read_text())
+    return {"project": project, "out": project / "out", "facts": {f["edition"]: f for f in report["print_editions"]},
+            "stderr": result.stderr}
+
+
+def _box(page: pikepdf.Page, name: str) -> tuple[float, float]:
+    box = [float(v) for v in page.obj.get(name, page.obj["/MediaBox"])]
+    return round((box[2] - box[0]) / PT, 3), round((box[3] - box[1]) / PT, 3)
+
+
+def _fonts_embedded(pdf: pikepdf.Pdf) -> list[str]:
+    """Names of fonts that are not embedded (should be none)."""
+    missing = []
+    for page in pdf.pages:
+        for font in (page.obj.get("/Resources", {}).get("/Font", {}) or {}).values():
+            for f in [font, *font.get("/DescendantFonts", [])]:
+                descriptor = f.get("/FontDescriptor")
+                if descriptor is not None and not any(k in descriptor for k in ("/FontFile", "/FontFile2",
+                                                                                 "/FontFile3")):
+                    missing.append(str(f.get("/BaseFont")))
+    return missing
+
+
+@pytest.mark.parametrize("edition", EDITIONS, ids=lambda e: e.name)
+def test_each_interior_follows_its_services_rules(printed: dict, edition: PrintEdition) -> None:  # type: ignore[type-arg]
+    facts = printed["facts"][edition.name]
+    path = printed["out"] / facts["interior"]
+    trim = editions.TRIM_SIZE[edition.trim]
+    rules = editions.RULES[edition.service]
+    with pikepdf.open(path) as pdf:
+        pages = len(pdf.pages)
+        assert pages % 2 == 0 and pages >= rules.min_pages and pages == facts["pages"]
+        assert "/Outlines" not in pdf.Root and "/PageMode" not in pdf.Root
+        for n, page in enumerate(pdf.pages):
+            assert "/Annots" not in page.obj, f"page {n + 1} has annotations"
+            assert _box(page, "/TrimBox") == pytest.approx(trim, abs=0.002)
+            media = _box(page, "/MediaBox")
+            extra = 0.125 if edition.bleed else 0.0
+            sides = 2 if edition.service != "kdp" else 1  # KDP bleeds the outside edge, not the spine side
+            assert media == pytest.approx((trim[0] + sides * extra, trim[1] + 2 * extra), abs=0.002)
+            assert _box(page, "/BleedBox") == pytest.approx(media, abs=0.002)
+        assert _fonts_embedded(pdf) == []
+    assert facts["gutter_in"] == editions.gutter(pages)
+    _check_margins(path, edition, pages)
+
+
+def _check_margins(path: Path, edition: PrintEdition, pages: int) -> None:
+    """Text stays clear of the gutter (inside) and of the service's minimum margins on every page."""
+    html = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    inside = editions.gutter(pages)
+    floor = editions.RULES[edition.service].min_margin
+    width, height = editions.TRIM_SIZE[edition.trim]
+    checked = 0
+    for number, page in enumerate(re.findall(r"<page .*?</page>", html, re.S), 1):
+        words = [tuple(float(v) for v in w) for w in re.findall(
+            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', page)]
+        if not words:
+            continue
+        # pdftotext measures from the MediaBox: subtract the bleed on the left of this page
+        left_bleed = 0.125 if edition.bleed and (edition.service != "kdp" or number % 2 == 0) else 0.0
+        x0 = min(w[0] for w in words) / PT - left_bleed
+        x1 = max(w[2] for w in words) / PT - left_bleed
+        gutter_side = x0 if number % 2 else width - x1  # recto: the spine is on the left
+        assert gutter_side >= inside, f"page {number}: text {gutter_side:.3f} in from the spine"
+        assert min(x0, width - x1) >= floor
+        checked += 1
+    assert checked > pages // 2
+
+
+def test_each_cover_matches_the_formula(printed: dict) -> None:  # type: ignore[type-arg]
+    for edition in EDITIONS:
+        facts = printed["facts"][edition.name]
+        width, height, spine = editions.cover_size(edition, facts["pages"])
+        with pikepdf.open(printed["out"] / facts["cover"]) as pdf:
+            assert len(pdf.pages) == 1
+            page = pdf.pages[0]
+            assert _box(page, "/MediaBox") == pytest.approx((width, height), abs=0.002)
+            assert _box(page, "/TrimBox") == pytest.approx((width - 0.25, height - 0.25), abs=0.002)
+            assert _fonts_embedded(pdf) == []
+        assert facts["spine_in"] == pytest.approx(spine, abs=1e-4)
+
+
+def test_the_spine_carries_the_title_from_79_pages(printed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    """A cover drawn for 300 pages: the title's words lie on the spine, turned; for 60 pages: no spine text."""
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.pdf.editions import cover_context, lay_out_cover
+    from compiler.redact import redact
+    from compiler.render import Renderer
+
+    book = assemble(load_manifest(printed["project"] / "book.yaml"), redact)
+    edition = PrintEdition("kdp", "white", "6x9in")
+    renderer = Renderer(book)
+    for pages, expect in ((300, True), (60, False)):
+        pdf = tmp_path / f"cover-{pages}.pdf"
+        pdf.write_bytes(lay_out_cover(book, renderer.render("wrap-cover.html", **cover_context(book, edition, pages)),
+                                      edition))
+        html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        spine_left = (0.125 + 6.0) * PT
+        spine_right = spine_left + editions.spine_width("kdp", "white", pages) * PT
+        on_spine = [w for w in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">'
+                                          r'(\w+)</word>', html)
+                    if float(w[0]) >= spine_left - 0.5 and float(w[1]) <= spine_right + 0.5]
+        assert (("Slavery" in {w[2] for w in on_spine}) is expect), on_spine
+
+
+def test_print_editions_are_byte_reproducible(printed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    again = tmp_path / "again"
+    shutil.copytree(printed["project"], again, ignore=shutil.ignore_patterns("out"))
+    result = run_compiler("book.yaml", "--edition", "print", cwd=again)
+    assert result.returncode == 0, result.stderr
+    for facts in printed["facts"].values():
+        for name in (facts["interior"], facts["cover"]):
+            assert (again / "out" / name).read_bytes() == (printed["out"] / name).read_bytes(), name
+
+
+def test_a_print_only_build_writes_no_screen_edition_and_names_no_redacted_term(printed: dict) -> None:  # type: ignore[type-arg]
+    out = printed["out"]
+    assert not (out / "slavery-is-not-dead.pdf").exists() and not (out / "slavery-is-not-dead.epub").exists()
+    for facts in printed["facts"].values():
+        text = subprocess.run(["pdftotext", str(out / facts["interior"]), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "Natasha" not in text and "N." in text
+        assert "How to Help" in text and "Slavery Is Not Dead" in text
+    assert "wrote out/slavery-is-not-dead-kdp-6x9in.pdf (" in printed["stderr"]
+
+
+def test_an_unknown_service_is_an_error_at_its_line(tmp_path: Path) -> None:
+    project = copy_project(tmp_path / "book")
+    manifest = project / "book.yaml"
+    text = manifest.read_text().replace("output:\n", "output:\n  print: {service: blurb}\n", 1)
+    manifest.write_text(text)
+    line = text[: text.index("service: blurb")].count("\n") + 1
+    result = run_compiler("book.yaml", "--edition", "print", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"book.yaml:{line}:") and "E20" in result.stderr
+    assert "Traceback" not in result.stderr
