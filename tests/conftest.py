@@ -54,6 +54,9 @@ def run_compiler(*args: str, cwd: Path, env: dict[str, str] | None = None,
                  timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run ``python -m compiler`` in a separate process."""
     full_env = {**os.environ, **(env or {})}
+    if full_env.get("PYTHONPATH"):  # PYTHONPATH=src (a worktree's code) must not become the build folder's src
+        full_env["PYTHONPATH"] = os.pathsep.join(str(Path(p).resolve()) if p else p
+                                                 for p in full_env["PYTHONPATH"].split(os.pathsep))
     return subprocess.run([sys.executable, "-m", "compiler", *args], cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -148,6 +148,31 @@ def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-
     assert "left out" in corpus["result"].stderr
 
 
+def test_every_embed_is_printed_with_a_qr_code_that_scans_back(corpus, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Each embed of the export (YouTube, Vimeo, X, Instagram, WordPress.tv, audio and video files...):
+    the pages that print its URL, rasterised (pdftoppm) and read by zbarimg, give back its URL."""
+    import shutil
+
+    from compiler.model.nodes import Embed
+    from compiler.qr import qr_payload
+    from compiler.render.nodes import embeds
+    from printbook import decode_qr, png_pages
+
+    if shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("zbarimg or pdftoppm is not installed (tools/setup-system installs them)")
+    assert corpus["result"].returncode == 0, corpus["result"].stderr[-3000:]
+    posts, _ = dedup(all_copies(read_sources(corpus["sources"])))
+    urls = {e.url for entry in posts for e in embeds(entry.content) if isinstance(e, Embed)}
+    if not urls:
+        pytest.skip("this export has no embeds")
+    raw = subprocess.run(["pdftotext", "-enc", "UTF-8", str(corpus["pdf"]), "-"], capture_output=True, text=True,
+                         check=True).stdout.split("\f")
+    flat = [re.sub(r"\s+", "", page) for page in raw]
+    pages = sorted({n + 1 for n, page in enumerate(flat) for url in urls if url[:40] in page})
+    decoded = set(decode_qr(png_pages(corpus["pdf"], tmp_path, 150, pages)))
+    assert {qr_payload(u) for u in urls} <= decoded, sorted({qr_payload(u) for u in urls} - decoded)
+
+
 def test_a_feed_says_how_many_posts_it_held_and_where_it_stops(corpus) -> None:  # type: ignore[no-untyped-def]
     if corpus["name"] not in FEED_CORPORA:
         pytest.skip("not a feed")

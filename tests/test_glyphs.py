@@ -158,11 +158,20 @@ def test_a_broken_font_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_font_faces_of_the_stylesheet() -> None:
-    faces = font_faces((STYLE / "book.css").read_text(encoding="utf-8"), STYLE)
-    assert [(f.family, f.style, f.path.name) for f in faces] == [
+    """book.css as the build hands it to WeasyPrint: the plan's faces first, stacks written out."""
+    from compiler.fonts import apply_plan
+
+    css = apply_plan((STYLE / "book.css").read_text(encoding="utf-8"), pdf=True, first=True)
+    faces = font_faces(css, STYLE)
+    assert [(f.family, f.style, f.path.name) for f in faces][:3] == [
         ("EB Garamond", "normal", "EBGaramond12-Regular.otf"), ("EB Garamond", "italic", "EBGaramond12-Italic.otf"),
-        ("Lato", "normal", "Lato-Regular.ttf")]
-    assert missing(KAZAKH, [f.path for f in faces]) == set()  # Lato covers what Garamond lacks, in any stack
+        ("EB Garamond Fallback", "normal", "EBGaramondFallback-Regular.ttf")]
+    assert {f.path.name for f in faces} == {p.name for p in FONTS.glob("*.*tf")}  # every shipped face is declared
+    assert "var(--font-serif)" not in css and 'font-family: "EB Garamond", "EB Garamond Fallback", "Noto Serif CJK JP"' in css
+    epub = apply_plan((STYLE / "book.css").read_text(encoding="utf-8"), pdf=False, first=True,
+                      files={"EBGaramond12-Regular.otf"})
+    assert "CJK JP" not in epub and [f.path.name for f in font_faces(epub, STYLE)] == ["EBGaramond12-Regular.otf"]
+    assert missing(KAZAKH, [f.path for f in faces]) == set()
 
 
 def test_system_font_is_none_for_a_family_not_installed() -> None:
@@ -221,3 +230,15 @@ def test_weasyprint_draws_the_plan_without_tofu(plan: glyphs.FontPlan, tmp_path:
     flat = "".join(text.split())
     for sample in (KAZAKH_TEXT, JAPANESE, "Қазақλόγος日本"):
         assert "".join(sample.split()) in flat, sample
+
+
+def test_language_stacks_put_the_cjk_family_first_in_print_only() -> None:
+    from compiler.fonts import apply_plan
+
+    assert apply_plan("a { font-family: var(--font-serif-ja) }", pdf=True) == (
+        'a { font-family: "Noto Serif CJK JP", "EB Garamond", "EB Garamond Fallback", serif }')
+    assert apply_plan("a { font-family: var(--font-sans-zh-hant) }", pdf=True).startswith(
+        'a { font-family: "Noto Sans CJK TC", "Lato"')
+    assert apply_plan("a { font-family: var(--font-serif-ja) }", pdf=False) == (
+        'a { font-family: "EB Garamond", "EB Garamond Fallback", serif }')
+    assert apply_plan("a { font-family: var(--font-other) }", pdf=True) == "a { font-family: var(--font-other) }"

@@ -132,24 +132,63 @@ def test_a_part_has_the_same_bytes_whatever_its_worker_did_before(tmp_path: Path
     assert digests("first", "front") == alone == digests("front", "first")
 
 
-def test_a_wrong_first_folio_guess_is_laid_out_again(built, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """The second group's first folio is estimated on a cold build; a wrong estimate costs a second
-    layout of that group, never a wrong page number."""
+def _cold_build_from_a_wrong_guess(project: Path, pool: Any, monkeypatch: pytest.MonkeyPatch) -> list[Event]:
     from compiler import build
     from compiler.pdf import parts
-    from compiler.pdf.pool import workers
 
-    project = copy_project(tmp_path / "guess")
     monkeypatch.setitem(parts.WORDS_PER_PAGE, "A4", 40)  # ten times too many pages
     seen: list[Event] = []
     options = build.BuildOptions(use_cache=False, quiet=True, formats=("pdf",), jobs=2)
-    with workers(2, 0) as pool, listen(seen.append):
+    with listen(seen.append):
         build.build(project / "book.yaml", options, pool)
+    return seen
+
+
+def test_a_wrong_first_folio_guess_costs_no_second_layout(built, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second group's first folio is estimated on a cold build; the workers share their page
+    counts (compiler.pdf.folios), so a wrong estimate costs neither a second layout of that group
+    nor a wrong page number: the bytes are those of the book laid out from the true folios."""
+    from compiler.pdf.pool import workers
+
+    with workers(2, 0) as pool:
+        seen = _cold_build_from_a_wrong_guess(copy_project(tmp_path / "guess"), pool, monkeypatch)
+    laid_out = [e.part for e in seen if e.stage == "render-pdf-part" and not e.done and not e.cached]
+    assert sorted(laid_out) == ["chapters 1-2", "chapters 3-5", "contents", "front"], seen
+    assert (tmp_path / "guess" / "out" / PDF).read_bytes() == built["pdf"].read_bytes()
+
+
+def test_a_wrong_guess_laid_out_in_the_build_process_is_laid_out_again(built, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no worker can post the page counts (the parts laid out in the build's own process, the
+    heaviest first), a wrong guess is laid out again from the true first folio: never a wrong number."""
+    from compiler.pdf.pool import InProcess
+
+    seen = _cold_build_from_a_wrong_guess(copy_project(tmp_path / "guess"), InProcess(), monkeypatch)
     again = [e.part for e in seen if e.stage == "render-pdf-part" and e.again]
     assert again == ["chapters 3-5"], seen
-    assert hashlib.sha256((project / "out" / PDF).read_bytes()).digest() == \
-        hashlib.sha256(built["pdf"].read_bytes()).digest()
+    assert (tmp_path / "guess" / "out" / PDF).read_bytes() == built["pdf"].read_bytes()
+
+
+def test_a_group_learns_its_first_folio_from_the_board(book_model: Any) -> None:
+    """A worker's side of the board: the first group starts the body by itself; a later group waits
+    for the counts before it (each part padded to an even count); the build's own process never waits."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from compiler.pdf.folios import Board, Seat
+
+    board = Board()
+    try:
+        assert Seat(board.name, 1).first_folio(9, 5) == 5  # this process: keeps its guess at once
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            second = pool.submit(Seat(board.name, 2).first_folio, 4, 7)
+            assert Seat(board.name, 0).first_folio(27, None) is None
+            board.post(1, 38)
+            assert second.result(timeout=60) == 1 + 28 + 38
+    finally:
+        board.close()
+    assert Seat(board.name, 3).first_folio(1, 11) == 11  # the build is over: the guess stands
 
 
 # -- parts.plan: which parts a book is laid out in (pure, no layout) ------------------------------------

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from conftest import ROOT, copy_project, run_compiler, sentences, squash
 from pdftools import body_text, contents_entries, labels, page_texts
 
-SHIPPED_FONTS = {"EB-Garamond", "EB-Garamond-Italic", "EB-Garamond-Small-Caps", "Lato"}
+SHIPPED_FONTS = {"EB-Garamond", "EB-Garamond-Italic", "EB-Garamond-Italic,-Italic", "EB-Garamond-Small-Caps", "Lato"}
 
 
 def test_pdf_is_written_by_the_build(built) -> None:  # type: ignore[no-untyped-def]

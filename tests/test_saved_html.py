@@ -97,6 +97,17 @@ def test_twenty_twenty_one_blocks_and_byline() -> None:
     assert source.meta["language"] == "en-GB" and not source.warnings  # its image is a URL: not looked for
 
 
+def test_an_excerpt_archive_and_a_page_in_its_declared_encoding(tmp_path: Path) -> None:
+    page = tmp_path / "archive.html"
+    page.write_bytes('<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; '
+                     'charset=windows-1252"></head><body><div id="content">'
+                     '<article class="post type-post hentry"><h2 class="entry-title"><a href="https://x.example/cafe/">'
+                     'Caf\u00e9 notes</a></h2><div class="entry-summary"><p>The caf\u00e9 opened at six \u2026</p></div>'
+                     '</article></div></body></html>'.encode("cp1252"))
+    (post,) = read_source(page).copies
+    assert post.title == "Café notes" and post.excerpt and plain_text(post.content) == "The café opened at six …"
+
+
 def test_saved_pages_in_a_manifest_with_their_files_folder(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path / "saved")
     shutil.copytree(ROOT / "styles", tmp_path / "styles")

@@ -287,3 +287,27 @@ def test_comment_threads_deeper_than_the_cap_loops_and_missing_ids_lose_no_comme
         texts.append(plain_text(c.content))
         stack.extend(c.replies)
     assert texts.count("No id") == 1 and texts.count("No id either") == 1
+
+
+def test_an_export_of_tens_of_mb_is_read_and_a_page_that_size_is_not(tmp_path: Path) -> None:
+    """Exports and feeds may run to tens of MB (up to files.MAX_EXPORT_BYTES); a text page over
+    20 MiB is still refused (E101) before it is read."""
+    import resource
+
+    from compiler import files
+    from compiler.ingest import read_sources
+
+    body = "<p>" + "A long post about the shelters. " * 2000 + "</p>"  # ~64 KB a post
+    export = tmp_path / "big.xml"
+    export.write_bytes(wxr("".join(item(n, f"Post {n}", body=body) for n in range(1, 341))))
+    assert export.stat().st_size > files.MAX_INPUT_BYTES
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    (source,) = read_sources([export], tmp_path)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert len(source.copies) == 340
+    assert grown_mib < 20 * export.stat().st_size / 2**20  # bounded by the file, not blown up
+    page = tmp_path / "page.txt"
+    page.write_text("Posts tagged big\n\n" + "x" * (files.MAX_INPUT_BYTES + 1))
+    with pytest.raises(CompilerError) as caught:
+        read_sources([page], tmp_path)
+    assert caught.value.diagnostics[0].code == "E101"

@@ -25,6 +25,7 @@ from compiler.model import Book, PageBreak, Redaction
 from compiler.model.assemble import assemble
 from compiler.redact import redact, redact_field, redact_text, redact_value
 from compiler.pdf import stylesheet_paths
+from compiler.pdf.donors import Donor, read_donors
 from compiler.render import Renderer
 from compiler.render.nodes import unfetched
 from compiler.report import dedup_report, dedup_summary, to_json
@@ -48,8 +49,10 @@ class BuildOptions:
     epubcheck: bool = False
     jobs: int = 0  # worker processes laying out the PDF's parts; 0: one per core
     one_document: bool = False  # lay the book out as one document (no parts); gives other PDF bytes
+    donors: Path | None = None  # --for-list: a CSV of donors, one print copy each (compiler/pdf/donors.py)
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
+    media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Built:
     warnings: list[str]
     scanning: dict[str, Any] = field(default_factory=dict)  # leak scans under way in a worker, by output
     editions: list[dict[str, Any]] = field(default_factory=list)  # the print editions' facts
+    notes: list[Diagnostic] = field(default_factory=list)  # warnings found in the outputs (W130)
 
 
 def _override(book: Book, options: BuildOptions) -> Book:
@@ -146,10 +150,23 @@ def _cover(book: Book, pdf: bytes, use_cache: bool) -> bytes:
                       lambda: cover_png(pdf, COVER_HEIGHT_PX), use_cache)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) -> Built:
+def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any) -> Any:
+    """The media folder's files the book's images were bound to (:func:`compiler.bookmedia.bind`),
+    prepared for print and EPUB (:class:`compiler.bookmedia.Pictures`); None without any."""
+    if not media:
+        return None
+    from compiler import bookmedia
+
+    trace("prepare-media")
+    return bookmedia.Pictures(bookmedia.prepare(media, book.output.directory, book.redactions, use_cache, pool),
+                              book.root)
+
+
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
-    out the PDF, in ``parts`` or as one document."""
-    renderer = Renderer(book, metadata.version("weasyprint"))
+    out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
+    image is a placeholder)."""
+    renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
     covers: list[bytes] = []
@@ -184,14 +201,36 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool) 
 
         trace("render-epub")
         files[f"{name}.epub"] = build_epub(book, renderer, breaks, covers[0], prepared[0])
-    return Built(book, files, len(labels), warnings, scanning)
+    notes = []
+    if pictures is not None and "pdf" in book.output.formats:
+        from compiler.bookmedia import dpi_warnings
+
+        notes = dpi_warnings(pdf_bytes, pictures.pictures, book)
+    return Built(book, files, len(labels), warnings, scanning, notes=notes)
 
 
-def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any) -> Built:
+def _donor_copies(book: Book, donors: list[Donor], built: Built | None, pool: Any, jobs: int) -> Built:
+    """One print copy per donor, each scanned for leaks in a worker while the others are made."""
+    from compiler.pdf.donors import copies
+
+    if built is None:
+        built = Built(book, {}, 0, [], {})
+    trace("render-donors")
+    made = copies(book, donors, built.files, built.editions, Renderer(book), pool, jobs)
+    built.files.update(made)
+    if book.redactions:
+        from compiler.leaks import scan_files
+
+        for name, data in made.items():
+            built.scanning[name] = pool.submit(scan_files, {name: data}, book.redactions)
+    return built
+
+
+def render_print(book: Book, built: Built | None, use_cache: bool, pool: Any, pictures: Any = None) -> Built:
     """The print editions (interiors and wrap covers), added to the screen edition's outputs."""
     from compiler.pdf.printed import render_editions
 
-    printed = render_editions(book, pool, use_cache)
+    printed = render_editions(book, pool, use_cache, pictures)
     if built is None:
         return Built(book, printed.files, 0, printed.warnings, {}, printed.facts)
     built.files.update(printed.files)
@@ -237,6 +276,16 @@ def _holds_term(book: Book) -> Callable[[bytes], bool] | None:
     return lambda data: bool(scan_files({"cache.json": data}, book.redactions))
 
 
+def _media(folder: Path | None, roots: tuple[Path, ...] = ()) -> tuple[Callable[[Book], Book], dict[str, Any]]:
+    """The step binding the book's images to the media folder, and the local images of static sites
+    to their files (none of either: every image is a placeholder)."""
+    if folder is None and not roots:
+        return (lambda book: book), {}
+    from compiler.bookmedia import binding
+
+    return binding(folder, roots)
+
+
 def _check_out_name(book: Book) -> None:
     """An output folder named after a redacted person (``out-natasha``) would carry the name on
     every path under it: refused (E216) before anything is written."""
@@ -261,6 +310,21 @@ def _check_out_option(book: Book, read: set[Path]) -> None:
                                        hint="write the book to a folder of its own, e.g. --out out"), Exit.INPUT)
 
 
+def _print_checks(book: Book, manifest: Path) -> None:
+    """W140 for characters no font of the book draws, W141 for an embed printed without a QR code
+    (the book is redacted already: a post is named by its redacted title)."""
+    from compiler.fonts import glyph_warnings
+    from compiler.render.nodes import qr_problems
+
+    where = files.display_path(manifest)
+    for warning in glyph_warnings(book, where, book.output.directory / ".cache" / "cmap"):
+        print(warning.format(), file=sys.stderr)
+    for post, url, why in qr_problems(book):
+        print(Diagnostic("W141", f"post '{post.id}': embed {url[:80]}… is printed without a QR code: {why}",
+                         where, hint="the address is printed in full; shorten it with a correction to get "
+                         "a QR code", warning=True).format(), file=sys.stderr)
+
+
 def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, Path]:
     """Validate, render, verify and write the book; return the written paths. ``pool`` lays out
     the PDF (see :mod:`compiler.pdf.pool`); without one, a pool is started here."""
@@ -271,12 +335,19 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
         for problem in validated.warnings:  # a reader's warning names posts: redacted like the book
             print(redact_text(problem.format(), names), file=sys.stderr)
         trace("assemble")
-        book = _override(assemble(validated, redact), options)
+        bind_media, media = _media(options.media or validated.media, validated.media_roots)  # before redaction
+        book = _override(assemble(validated, lambda b: redact(bind_media(b))), options)
+        donors = read_donors(options.donors) if options.donors else None
         if not options.quiet:
-            for post, url in unfetched(book):  # images are never fetched (a media folder is to come)
-                print(Diagnostic("W125", f"post '{post.id}': image {url} is not fetched; a framed placeholder "
-                                 "shows its alt text", files.display_path(manifest), warning=True).format(),
-                      file=sys.stderr)
+            where = "the media folder" if options.media or validated.media or validated.media_roots \
+                else "a media folder (none given)"
+            for post, url in unfetched(book):  # images are never fetched: a local copy, or a placeholder
+                if validated.media_roots and "://" not in url and not url.startswith("//"):
+                    continue  # a static site's image: its reader warned already (W161, W164)
+                print(Diagnostic("W125", f"post '{post.id}': image {url} is not in {where}; a framed "
+                                 "placeholder shows its alt text", files.display_path(manifest),
+                                 warning=True).format(), file=sys.stderr)
+            _print_checks(book, manifest)
     inputs = cache.Inputs(validated.root, tuple(read), tuple(validated.spec.sources),
                           (book.output.style_dir, *(p for p in validated.sources  # a static site's folder: a new post counts
                                                    if p.is_dir() and not files.inside(p, book.output.directory))))
@@ -297,9 +368,15 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             parts = in_parts(book, options)
             jobs = job_count(options.jobs) if parts else 1
             def render(using: Any) -> Built:
-                screen = render_book(book, options.use_cache, using, jobs, parts) if book.output.screen else None
-                return render_print(book, screen, options.use_cache, using) if book.output.print_editions \
-                    else screen  # type: ignore[return-value]
+                pictures = prepare_media(book, media, options.use_cache, using)
+                screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
+                    if book.output.screen else None
+                result = render_print(book, screen, options.use_cache, using, pictures) \
+                    if book.output.print_editions else screen
+                if donors is not None:
+                    result = _donor_copies(book, donors, result, using, jobs)
+                assert result is not None
+                return result
 
             if pool is not None:
                 built = render(pool)
@@ -327,6 +404,8 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             print(redact_text(line, book.redactions), file=sys.stderr)
         for warning in built.warnings:
             print(f"warning: WeasyPrint: {warning}", file=sys.stderr)
+        for note in built.notes:
+            print(replace(note, file=files.display_path(manifest)).format(), file=sys.stderr)
         pages = {f"{book.output.basename}.pdf": built.pages} | {e["interior"]: e["pages"] for e in built.editions}
         for name, path in written.items():
             extra = f" ({pages[name]} pages)" if name in pages else ""

@@ -288,9 +288,12 @@ def _store_entry(data_path: Path, key: str, data: bytes, facts: dict[str, Any]) 
 
 
 def layout_key(html: str, stylesheets: Iterable[Path], fonts: Iterable[Path], page_starts: bool) -> str:
-    """Key of a PDF layout: the exact HTML and every stylesheet and font it uses."""
+    """Key of a PDF layout: the exact HTML and every stylesheet and font it uses (the installed
+    fallback fonts of the font plan too, by file and SHA-256)."""
     h = hashlib.sha256()
-    h.update(json.dumps([_versions(), compiler_digest(), page_starts]).encode())
+    from compiler.fonts import system_digest
+
+    h.update(json.dumps([_versions(), compiler_digest(), page_starts, system_digest()]).encode())
     h.update(html.encode())
     for path in [*stylesheets, *sorted(fonts)]:
         h.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())

@@ -20,7 +20,7 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 from compiler.ingest.text import shown
 from compiler.model.kinds import EDITIONS, FORMATS, PAGE_SIZES, WORDS_PER_PAGE
 
-COMMANDS = ("build", "check", "posts", "init")
+COMMANDS = ("build", "check", "posts", "init", "serve")
 
 
 def _number(kind: type[int] | type[float], what: str, most: int) -> Callable[[str], int | float]:
@@ -57,10 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--edition", choices=EDITIONS,
                        help="build only the screen edition (PDF, EPUB) or only the print editions "
                             "(output.print); default: every edition the manifest names")
+    build.add_argument("--for-list", type=Path, metavar="CSV",
+                       help="also write one print copy per donor (name, optional message), "
+                            "'Printed for NAME' on the half-title's verso")
     build.add_argument("--format", action="append", choices=FORMATS, dest="formats",
                        help="build only this format (repeatable; default: the manifest's formats)")
     build.add_argument("--page-size", choices=PAGE_SIZES, help="override output.page_size")
     build.add_argument("--out", type=Path, help="override output.dir")
+    build.add_argument("--media", type=Path, metavar="DIR",
+                       help="a local copy of the blog's wp-content/uploads (overrides the manifest's media)")
     build.add_argument("--no-cache", action="store_true", help="ignore and rebuild the cache in out/.cache")
     build.add_argument("--timeout", type=_number(float, "seconds", 7 * 24 * 3600), default=600, metavar="SECONDS",
                        help="stop rendering after this long (default 600; 0: no limit)")
@@ -89,6 +94,17 @@ def _parser() -> argparse.ArgumentParser:
                       help="the book's folder (default: the folder holding the first source)")
     init.add_argument("--media", type=Path, help="a folder with local copies of the export's images")
     init.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    serve = sub.add_parser("serve", help="build, then rebuild on every change and preview it in a browser")
+    serve.add_argument("manifest", type=Path, help="the book's manifest, e.g. book.yaml")
+    serve.add_argument("--port", type=_number(int, "a port", 65535), default=8765,
+                       help="the port on 127.0.0.1 (default 8765; 0: any free port)")
+    serve.add_argument("--open", action="store_true", dest="open_browser", help="open the preview in a browser")
+    serve.add_argument("--jobs", type=_count, default=0, metavar="N",
+                       help="worker processes laying out the PDF's parts (default: one per core)")
+    serve.add_argument("--memory-limit", type=_number(int, "megabytes", 1 << 24), default=4096, metavar="MB",
+                       help="stop rendering beyond this much memory (default 4096; 0: no limit)")
+    serve.add_argument("--debug", action="store_true", help="show a traceback for internal errors")
+    serve.add_argument("--quiet", action="store_true", help="print only problems")
     return parser
 
 
@@ -176,7 +192,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     cache_options = {"strict": args.strict, "epubcheck": args.epubcheck, "formats": list(args.formats or ()),
                      "page_size": args.page_size, "out": str(args.out.resolve()) if args.out else "",
-                     "one_document": args.one_document, "edition": args.edition or ""}
+                     "one_document": args.one_document, "edition": args.edition or "",
+                     "donors": str(args.for_list.resolve()) if args.for_list else "",
+                     "media": str(args.media.resolve()) if args.media else ""}
     cache.reset()
     digest = cache.options_digest(cache_options)
     out = args.out.resolve() if args.out else cache.output_folder(args.manifest)
@@ -192,16 +210,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     warm = out is not None and cache.warm(out)
     with workers(1 if args.one_document else args.jobs, args.memory_limit, 1 if warm else None) as pool:
         from compiler.build import BuildOptions, build  # while the workers start
+        from compiler.progress import shown
 
         options = BuildOptions(strict=args.strict, formats=tuple(args.formats or ()), page_size=args.page_size,
                                out=args.out, use_cache=not args.no_cache, quiet=args.quiet,
                                timeout_s=args.timeout, memory_mb=args.memory_limit, epubcheck=args.epubcheck,
                                jobs=args.jobs, one_document=args.one_document, edition=args.edition or "",
-                               stamp_key=digest)
-        build(args.manifest, options, pool)
+                               donors=args.for_list,
+                               stamp_key=digest, media=args.media.resolve() if args.media else None)
+        with shown(args.quiet):
+            build(args.manifest, options, pool)
     for problem in cache.warnings():  # the outputs are written: a cache that failed costs only time
         print(problem.format(), file=sys.stderr)
     return Exit.OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from compiler.serve import serve
+
+    return serve(args.manifest, args.port, args.open_browser, args.jobs, args.memory_limit, args.quiet)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -212,7 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] not in COMMANDS and not argv[0].startswith("-"):
         argv.insert(0, "build")
     args = _parser().parse_args(argv)
-    handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts, "init": cmd_init}[args.command]
+    handler = {"build": cmd_build, "check": cmd_check, "posts": cmd_posts, "init": cmd_init,
+               "serve": cmd_serve}[args.command]
     try:
         return _run(handler, args)
     finally:

@@ -23,6 +23,8 @@ from compiler.errors import CompilerError, Diagnostic, Exit, display_path
 
 #: Largest input file read; a bigger one is refused before it is read.
 MAX_INPUT_BYTES = 20 * 1024 * 1024
+#: A WordPress export or a feed of a whole blog: tens of MB, stream-parsed by its reader.
+MAX_EXPORT_BYTES = 512 * 1024 * 1024
 
 #: Largest manifest read: a book.yaml is a few kilobytes.
 MAX_MANIFEST_BYTES = 256 * 1024
@@ -46,6 +48,13 @@ def recording() -> Iterator[set[Path]]:
         yield paths
     finally:
         _RECORDERS.remove(paths)
+
+
+def note(path: Path) -> None:
+    """Record ``path`` as an input without reading it (a file looked for that may be missing: if it
+    appears, the build stamp changes)."""
+    for paths in _RECORDERS:
+        paths.add(path.resolve())
 
 
 def read_bytes(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:

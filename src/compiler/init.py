@@ -191,7 +191,10 @@ def manifest_text(sources: Sequence[Source], paths: Sequence[Path], folder: Path
         "# filter: {since: 2010-01-01, until: 2019-12-31, exclude_categories: [Uncategorized], exclude_tags: [meta]}",
     ]
     if media is not None:
-        lines.append(f"# media folder given: {_q(_relative(media, folder))} (local copies of the export's images)")
+        lines += ["# The blog's images: a local copy of its wp-content/uploads (never fetched from the web).",
+                  f"media: {_q(_relative(media, folder))}"]
+    else:
+        lines.append("# media: uploads                # a local copy of wp-content/uploads: the images are printed")
     about = next((slug for slug in ("about", "about-me", "about-us") if slug in pages), None)
     if about:
         lines += ["", "front_matter:", f"  - page: {_q(about)}          # the export's page, as an introduction"]
@@ -237,6 +240,9 @@ def init(sources: Sequence[Path], folder: Path | None = None, media: Path | None
         if not (path.is_file() or path.is_dir()):
             raise CompilerError(Diagnostic("E274", "no such file or folder", str(path),
                                            hint="name an export, archive pages or a static site's folder"))
+    if media is not None and not media.is_dir():
+        raise CompilerError(Diagnostic("E130", "the media folder is missing or not a folder", str(media),
+                                       hint="--media names a copy of the blog's wp-content/uploads"))
     folder = (folder or sources[0].resolve().parent).resolve()
     manifest = folder / "book.yaml"
     if manifest.exists():

@@ -79,6 +79,10 @@ class MediaError(Exception):
         self.diagnostic = Diagnostic(code, message, file=file, hint=hint)
         super().__init__(self.diagnostic.format())
 
+    def __reduce__(self) -> tuple[type[MediaError], tuple[str, str, str, str]]:  # crosses worker processes
+        d = self.diagnostic
+        return MediaError, (d.code, d.message, d.file, d.hint)
+
 
 # ------------------------------------------------------------------ URL -> file
 
@@ -182,20 +186,27 @@ class MediaFolder:
         Raises :class:`MediaError` (E131) for a URL that tries to leave the folder,
         also through a symlink.
         """
+        return self.lookup(url)[0]
+
+    def lookup(self, url: str) -> tuple[Path | None, list[Path]]:
+        """:meth:`resolve`, and every path looked at on the way (a file that appears there later
+        changes the answer: the build stamp hashes them all)."""
         rel = upload_path(url)
         if rel is None:
-            return None
+            return None, []
         folder = self.root.joinpath(*rel.parts[:-1])
+        looked: list[Path] = []
         for name in candidates(rel.name):
             path = folder / name
+            looked.append(path)
             if not os.path.lexists(path):
                 continue
             real = path.resolve()
             if not real.is_relative_to(self.root):
                 raise _refused(url, "a symbolic link that leaves the media folder")
             if real.is_file():
-                return real
-        return None
+                return real, looked
+        return None, looked
 
 
 # ------------------------------------------------------------------ images
@@ -213,6 +224,11 @@ class PreparedImage(NamedTuple):
 def prepare_for_print(path: Path) -> bytes:
     """The image at ``path`` at full resolution, oriented, in sRGB, as bare JPEG or PNG bytes."""
     return _prepare(path, None, JPEG_QUALITY_PRINT).data
+
+
+def prepare_print_image(path: Path) -> PreparedImage:
+    """:func:`prepare_for_print` with the media type and pixel size."""
+    return _prepare(path, None, JPEG_QUALITY_PRINT)
 
 
 def prepare_for_epub(path: Path, long_side: int = EPUB_LONG_SIDE) -> PreparedImage:

@@ -23,8 +23,8 @@ _START = time.perf_counter()
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One step of a build: ``stage`` (validate, assemble, render-html, render-pdf, render-pdf-part,
-    merge-pdf, render-epub, verify, write), and where it applies, what it cost."""
+    """One step of a build: ``stage`` (validate, assemble, render-html, render-pdf, plan-pdf,
+    render-pdf-part, merge-pdf, render-epub, verify, write), and where it applies, what it cost."""
 
     stage: str
     part: str = ""  # a PDF part (front, contents, chapters 1-2) or an output file name (write)
@@ -33,10 +33,13 @@ class Event:
     again: bool = False  # laid out a second time: its first page was guessed wrong
     pages: int = 0
     seconds: float = 0.0
+    total: int = 0  # plan-pdf: the parts the PDF is laid out in
 
     def text(self) -> str:
         """The event for a person to read."""
         words = [self.stage, *([self.part] if self.part else [])]
+        if self.total:
+            words.append(f"{self.total} parts")
         if self.again:
             words.append("again")
         if self.cached:

@@ -1,7 +1,11 @@
 """All URL access of the renderer, in one place: the WeasyPrint URL fetcher.
 
-It serves project files (read through :mod:`compiler.files`) and ``data:``
-URLs, and refuses every other scheme and every file outside the project.
+It serves project files (read through :mod:`compiler.files`), ``data:`` URLs
+and the book's prepared images (``media:out/.cache/media/img-….jpg``, a path
+relative to the project: see :mod:`compiler.bookmedia`; a URL that names the
+project's place on disk would change the PDF's bytes, whose image names
+WeasyPrint derives from the URL), and refuses every other scheme and every
+file outside the project.
 Imported only where WeasyPrint is (layout workers): importing WeasyPrint costs
 most of a second, and builds that reuse a cached layout never need it.
 """
@@ -15,6 +19,7 @@ from urllib.request import url2pathname
 
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
+from compiler.bookmedia import MEDIA
 from compiler.files import inside
 
 
@@ -37,9 +42,21 @@ class ProjectFetcher(URLFetcher):
         scheme = urlsplit(url).scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
+        if scheme == MEDIA:
+            return self._media(url)
         if scheme != "file":
             raise FatalURLFetchingError(f"refused to fetch {url}: only project files are allowed")
         path = Path(url2pathname(unquote(urlsplit(url).path)))
         if not inside(self.root, path) or not path.is_file():
             raise FatalURLFetchingError(f"refused to fetch {url}: not a file in the project")
         return URLFetcherResponse(url, body=path.read_bytes())
+
+    def _media(self, url: str) -> URLFetcherResponse:
+        """A prepared image: a file in a ``.cache/media`` folder inside the project, nothing else."""
+        relative = unquote(url[len(MEDIA) + 1:])
+        path = self.root / relative
+        real = path.resolve()
+        if relative.startswith("/") or not inside(self.root, path) or real.parent.name != "media" \
+                or real.parent.parent.name != ".cache" or not real.is_file():
+            raise FatalURLFetchingError(f"refused to fetch {url}: not a prepared image of the book")
+        return URLFetcherResponse(url, body=real.read_bytes())

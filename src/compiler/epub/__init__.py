@@ -20,6 +20,7 @@ from ebooklib import epub as eb
 from compiler import files, ids
 from compiler.epub import pagelist
 from compiler.epub.package import rezip
+from compiler.fonts import apply_plan, needed_files
 from compiler.model import Book, PageBreak
 from compiler.render import FONTS, Renderer
 
@@ -30,6 +31,9 @@ ACCESSIBILITY_SUMMARY = (
     "This publication meets WCAG 2.1 Level AA. Text is fully reflowable and marked up with "
     "headings in order; the contents, landmarks and a page-list matching the print (PDF) edition "
     "allow navigation; the cover image has a text alternative; there are no other images.")
+#: The summary's last clause for a book with images (from the media folder).
+WITH_IMAGES = "the cover image has a text alternative; the other images carry the blog's own " \
+    "alternative text and their captions."
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def _render_all(renderer: Renderer, docs: list[Document], where: dict[str, str],
         for d in docs if only in (None, d.name)}
 
 
-def _metadata(book: Book, epub: eb.EpubBook) -> None:
+def _metadata(book: Book, epub: eb.EpubBook, images: bool = False) -> None:
     meta = book.meta
     epub.set_identifier(meta.identifier)
     epub.set_title(meta.title)
@@ -102,7 +106,8 @@ def _metadata(book: Book, epub: eb.EpubBook) -> None:
             "tableOfContents", "readingOrder", "structuralNavigation", "pageNavigation",
             "alternativeText", "displayTransformability")),
         ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY),
+        ("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY if not images else ACCESSIBILITY_SUMMARY.replace(
+            "the cover image has a text alternative; there are no other images.", WITH_IMAGES)),
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
         ("pageBreakSource", f"{meta.identifier}#pdf"),
     ]
@@ -139,18 +144,25 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     assert [p for p, _ in placed] == [p for p, _ in pages]
 
     epub = eb.EpubBook()
-    _metadata(book, epub)
+    serialized = {d.name: pagelist.serialize(trees[d.name]).encode() for d in docs}
+    images = _images(renderer, serialized.values())
+    _metadata(book, epub, bool(images))
     epub.set_cover("images/cover.png", cover_png, create_page=False)
     style = book.output.style_dir
-    sheets = {name: files.read_project_file(book.root, style / name) for name in EPUB_STYLESHEETS}
+    packed = needed_files(book)  # the shipped faces the book's text needs, and only their @font-face rules
+    sheets = {name: apply_plan(files.read_project_file(book.root, style / name).decode(), pdf=False,
+                               first=n == 0, files=packed).encode()
+              for n, name in enumerate(EPUB_STYLESHEETS)}
     for name, data in sheets.items():
         epub.add_item(_Item(name.split(".")[0] + "-css", name, "text/css", data))
     for n, font in enumerate(used_fonts(style, sheets.values())):
         epub.add_item(_Item(f"font{n}", f"fonts/{font.name}", FONT_TYPES[font.suffix],
                             files.read_project_file(book.root, font)))
+    for name, href, media_type, data in images:
+        epub.add_item(_Item(name, href, media_type, data))
     spine: list[Any] = []
     for n, doc in enumerate(docs):
-        data = pagelist.serialize(trees[doc.name]).encode()
+        data = serialized[doc.name]
         properties = (["nav"] if doc.part == "toc" else []) + (["svg"] if b"<svg" in data else [])
         item = _Item(f"doc{n:02d}", f"text/{doc.name}", "application/xhtml+xml", data, properties)
         epub.add_item(item)
@@ -166,6 +178,14 @@ def build_epub(book: Book, renderer: Renderer, breaks: Sequence[PageBreak], cove
     eb.write_epub(out, epub, {"raise_exceptions": True, "mtime": book.meta.modified, "epub3_landmark": False,
                               "epub3_pages": False, "play_order": {"enabled": True, "start_from": 1}})
     return rezip(out.getvalue(), book.meta.modified, book.meta.language)
+
+
+def _images(renderer: Renderer, documents: Iterable[bytes]) -> list[tuple[str, str, str, bytes]]:
+    """The prepared images (:mod:`compiler.bookmedia`) the documents show: (id, href, media type, bytes)."""
+    if renderer.pictures is None:
+        return []
+    text = b"".join(documents)
+    return [item for item in renderer.pictures.epub_items() if f'"../{item[1]}"'.encode() in text]
 
 
 def used_fonts(style: Path, stylesheets: Iterable[bytes]) -> list[Path]:

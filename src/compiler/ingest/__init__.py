@@ -67,6 +67,9 @@ class Reader:
     #: ``folder`` recognises a folder source, ``read_path`` reads a folder or a recognised file.
     folder: Callable[[Path], bool] | None = None
     read_path: Callable[[Path, str, ReadOptions], Source] | None = None
+    #: The largest file this reader takes (E101 above): exports and feeds of a whole blog run to
+    #: tens of MB and are stream-parsed; a page of text over 20 MiB is no page.
+    max_bytes: int = files.MAX_INPUT_BYTES
 
 
 def _registry() -> tuple[Reader, ...]:
@@ -103,7 +106,7 @@ def read_source(path: Path, root: Path | None = None, options: ReadOptions = Rea
     reader = reader_for(files.read_head(path, SNIFF_BYTES))
     if reader.read_path is not None:
         return reader.read_path(path, name, options)
-    data = files.read_bytes(path)
+    data = files.read_bytes(path, reader.max_bytes)
     return reader.read(data, name, options)
 
 
@@ -118,10 +121,11 @@ def read_sources(paths: Iterable[Path], root: Path | None = None,
     problems: list[Diagnostic] = []
     for path in paths:
         try:
-            if path.is_dir() or reader_for(files.read_head(path, SNIFF_BYTES)).read_path is not None:
+            reader = None if path.is_dir() else reader_for(files.read_head(path, SNIFF_BYTES))
+            if reader is None or reader.read_path is not None:
                 slots.append(read_source(path, root, options))
             else:
-                slots.append((files.read_bytes(path), display_path(path, root)))
+                slots.append((files.read_bytes(path, reader.max_bytes), display_path(path, root)))
         except CompilerError as exc:
             problems.extend(exc.diagnostics)
             slots.append(None)

@@ -8,6 +8,7 @@ dropped (with a warning): a book cannot play it, and it may be a tracker.
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -65,14 +66,13 @@ def canonical(url: str) -> str:
 
 def embed_html(url: str, name: str) -> str:
     """Block-editor markup for an embed, which the HTML reader turns into an Embed node."""
-    from html import escape
-    return (f'<figure class="wp-block-embed is-provider-{escape(name)}">'
-            f'<div class="wp-block-embed__wrapper">{escape(url)}</div></figure>')
+    return (f'<figure class="wp-block-embed is-provider-{html.escape(name)}">'
+            f'<div class="wp-block-embed__wrapper">{html.escape(url)}</div></figure>')
 
 
 def autoembed(text: str) -> str:
     """WordPress's autoembed: a known provider's URL alone on its line becomes an embed."""
     def fix(m: re.Match[str]) -> str:
-        name = provider(m["url"])
-        return f"\n{embed_html(m['url'], name)}\n" if name else m[0]
+        name = provider(m["url"])  # the line is HTML: "&amp;" in it is "&" in the URL
+        return f"\n{embed_html(html.unescape(m['url']), name)}\n" if name else m[0]
     return _BARE_URL.sub(fix, text)

@@ -29,6 +29,7 @@ import re
 from urllib.parse import urljoin, urlsplit
 from xml.etree.ElementTree import Element
 
+from compiler import files
 from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest import ReadOptions, Reader, Source
 from compiler.ingest.dates import DateProblem, any_date
@@ -284,6 +285,6 @@ def _read(data: bytes, name: str, options: ReadOptions) -> Source:
 
 
 #: RSS 2.0 and Atom 1.0 feeds, recognised by their root element.
-READER = Reader("feed", "RSS 2.0 and Atom 1.0 feeds", _sniff, _read)
+READER = Reader("feed", "RSS 2.0 and Atom 1.0 feeds", _sniff, _read, max_bytes=files.MAX_EXPORT_BYTES)
 
 __all__ = ["CONTENT", "READER", "read_feed"]

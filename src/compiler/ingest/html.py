@@ -245,9 +245,9 @@ class HtmlReader:
             url = _SPACE.sub("", _flat_text(wrapper) if wrapper is not None else "")
             m = _PROVIDER_CLASS.search(classes)
             name = provider(url) or (m[1] if m else "")
-            if safe_href(url) and name:
+            if safe_href(url):  # an unknown provider's embed still shows its URL (and, in print, its QR code)
                 return [Embed(canonical(url), name, caption)]
-            self.warn(f"embed of an unknown provider ({url[:80] or 'no URL'}) left out")
+            self.warn(f"embed without an http(s) URL ({url[:80] or 'no URL'}) left out")
             return []
         for child in kids:
             if child.tag == "table":

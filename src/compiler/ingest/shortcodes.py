@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from html import escape
+from html import escape, unescape
 
 from compiler.ingest.embeds import embed_html, provider
 from compiler.ingest.spans import fixed, replace_spans
@@ -160,15 +160,14 @@ class Expander:
         if not url:
             self.warn(f"[{kind}] without a file; left out")
             return ""
-        return f'<figure class="wp-block-{kind}"><{kind} src="{escape(url)}"></{kind}></figure>'
+        return f'<figure class="wp-block-{kind}"><{kind} src="{escape(unescape(url))}"></{kind}></figure>'
 
     def embed(self, attrs: dict[str, str], content: str) -> str:
-        url = (content.strip() or attrs.get("src", "") or attrs.get("0", "")).strip()
-        name = provider(url)
-        if name is None:
-            self.warn(f"[embed] of an unknown provider ({url[:80]}) left out")
+        url = unescape(content.strip() or attrs.get("src", "") or attrs.get("0", "")).strip()
+        if not url:
+            self.warn("[embed] without a URL; left out")
             return ""
-        return embed_html(url, name)
+        return embed_html(url, provider(url) or "")  # an unknown provider's URL is still printed
 
     def wpvideo(self, attrs: dict[str, str], content: str) -> str:
         guid = attrs.get("0", "")

@@ -443,6 +443,6 @@ def _read(data: bytes, name: str, options: ReadOptions) -> Source:
 
 
 #: WordPress exports (WXR 1.0-1.2), recognised by their namespace.
-READER = Reader("wxr", "WordPress exports (WXR)", _sniff, _read)
+READER = Reader("wxr", "WordPress exports (WXR)", _sniff, _read, max_bytes=files.MAX_EXPORT_BYTES)
 
 __all__ = ["Export", "READER", "read_wxr", "read_wxr_bytes", "parse_date"]

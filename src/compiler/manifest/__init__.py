@@ -43,6 +43,8 @@ class Validated:
     left_out: tuple[tuple[str, LeftOut], ...] = ()  # (source, item) an export held that the book leaves out
     formats: tuple[str, ...] = ()  # each source's format (the reader's name), in source order
     notes: tuple[str, ...] = ()  # the readers' lines for the build summary (a feed's span)
+    media: Path | None = None  # the media folder (``media``), resolved: it exists
+    media_roots: tuple[Path, ...] = ()  # the folders local image paths are relative to (a static site's)
 
     def left_out_summary(self) -> list[str]:
         """One line per source that left posts or pages out, with the counts by reason, and one for
@@ -96,6 +98,7 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     checker.environment()
     checker.files()
     sources = checker.sources() + external_sources(checker)
+    media = media_folder(checker)
     checker.output_dir(path.resolve(), sources)
     posts: list[Post] = []
     merges: list[Merge] = []
@@ -130,7 +133,8 @@ def load_manifest(path: Path, strict: bool = False) -> Validated:
     return Validated(spec, path, root, tuple(sources), copies, tuple(posts), tuple(merges), chapters,
                      tuple(d for d in diagnostics if d.warning), pages,
                      tuple((s.name, item) for s in read for item in s.left_out), tuple(s.format for s in read),
-                     tuple(n for s in read for n in s.notes))
+                     tuple(n for s in read for n in s.notes), media,
+                     tuple(dict.fromkeys(Path(s.meta["media_root"]) for s in read if s.meta.get("media_root"))))
 
 
 _CODED = re.compile(r"^(?P<file>[^\n]*?)(?::(?P<line>\d+))?: (?P<code>W1\d\d) (?P<message>.*)$", re.S)
@@ -169,6 +173,20 @@ def external_sources(checker: Checker) -> list[Path]:
         if target not in found:
             found.append(target)
     return found
+
+
+def media_folder(checker: Checker) -> Path | None:
+    """The folder ``media`` names (relative to the manifest, or absolute; anywhere on disk: it is
+    only ever read): E130 at its line when it is not a folder."""
+    value = checker.get("media")
+    if not isinstance(value, str) or not value:
+        return None
+    target = (checker.root / value).resolve()
+    if not target.is_dir():
+        checker.add("E130", f"media folder '{shown(value)}' is missing or not a folder", ("media",),
+                    "name a copy of the blog's wp-content/uploads, relative to the manifest")
+        return None
+    return target
 
 
 def empty_source(source: Source) -> Diagnostic | None:

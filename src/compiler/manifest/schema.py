@@ -194,6 +194,7 @@ class ManifestSpec(_Strict):
     include_password: list[Annotated[int, Field(ge=1)]] = []  # password-protected posts, by export id
     comments: bool = False  # print approved comments after each post (a chapter's ``comments`` wins)
     filter: FilterSpec = FilterSpec()  # which posts the book may hold at all
+    media: NonEmpty | None = None  # a copy of the blog's wp-content/uploads (relative to the manifest): E130
     front_matter: list[MatterSpec] = []
     chapters: Annotated[list[ChapterSpec], Field(min_length=1)]
     back_matter: list[MatterSpec] = []

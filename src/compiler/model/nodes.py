@@ -187,6 +187,8 @@ class Image:
     """An image; ``width`` and ``height`` in CSS pixels when the source gives them.
 
     ``caption`` is this image's own caption inside a gallery (the figure has its own).
+    ``local`` is set by the build only (never by a reader): the neutral name (``img-<digits>``) of
+    the media folder's file that ``src`` resolved to (:mod:`compiler.bookmedia`), or "".
     """
 
     src: str = textfield("url")
@@ -194,6 +196,7 @@ class Image:
     width: int | None = None
     height: int | None = None
     caption: tuple[Inline, ...] = ()
+    local: str = exempt(default="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -187,7 +187,10 @@ def lay_out_cover(book: Book, html: str, edition: PrintEdition) -> bytes:
     fetcher = urls.ProjectFetcher(book.root)
     style = book.output.style_dir
     fonts = FontConfiguration()
-    sheet = weasyprint.CSS(string=files.read_project_file(book.root, style / "book.css").decode(),
+    from compiler.fonts import apply_plan
+
+    sheet = weasyprint.CSS(string=apply_plan(files.read_project_file(book.root, style / "book.css").decode(),
+                                             pdf=True, first=True),  # the plan's @font-face rules and stacks
                            base_url=(style / "book.css").as_uri(), url_fetcher=fetcher, font_config=fonts)
     return weasyprint.HTML(string=html, base_url=style.as_uri() + "/", url_fetcher=fetcher).write_pdf(
         stylesheets=[sheet], font_config=fonts, pdf_identifier=_identifier(book, edition.name + " cover"))

@@ -6,8 +6,11 @@ the contents with the front matter that follows them (foreword, preface…).
 Front matter is numbered in roman, so the body always starts at page 1. Each
 body group restarts the page counter from the page counts of the groups
 before it: taken from the part cache when that group was laid out before
-(keyed by its HTML), else estimated; a group laid out from a wrong guess is
-laid out again. The contents part comes last: it prints the page labels the
+(keyed by its HTML), else estimated. A wrong guess costs nothing: the workers
+share their page counts (:mod:`compiler.pdf.folios`), and a group's folios are
+drawn from the true count once the groups before it are paginated; only where
+that cannot be (a part laid out in this process) is a group laid out again
+from the true first folio. The contents part comes last: it prints the page labels the
 other parts produced as text, and counts its own foreword and preface. Parts are laid out in
 ``spawn`` worker processes (WeasyPrint's pages cannot be pickled, so workers
 return PDF bytes) and joined by :mod:`compiler.pdf.merge`.
@@ -34,8 +37,9 @@ from compiler.model.nodes import plain_text
 from compiler.render import Renderer, Slice
 from compiler.trace import trace
 from compiler.pdf import refused, roman, stylesheet_paths
+from compiler.pdf.folios import Board, Seat
+from compiler.pdf.plan import WORDS_PER_GROUP, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
 
-WORDS_PER_GROUP = 30000
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
 
@@ -49,6 +53,8 @@ class PartJob:
     style_dir: Path
     page_size: str
     identifier: bytes
+    first_page: int | None = None  # the first folio the HTML restarts the page counter at (a guess)
+    seat: Seat | None = None  # a body group's place on the build's board of page counts
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class PartResult:
     stand_ins: list[str]
     warnings: list[str]
     seconds: float = 0.0  # how long the worker took (for COMPILER_TRACE=time)
+    first_page: int | None = None  # the first folio printed (the true one, when the board told it)
 
 
 def _chapters(numbers: tuple[int, ...] | None) -> str:
@@ -76,8 +83,16 @@ def lay_out_part(job: PartJob) -> PartResult:
     from compiler.pdf import layout as pdf
 
     began = time.perf_counter()
-    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir):
-        document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root))
+    printed = [job.first_page]
+
+    def shift(pages: int) -> int:  # the part is paginated: where do its folios start?
+        assert job.seat is not None
+        printed[0] = job.seat.first_folio(pages, job.first_page)
+        return printed[0] - job.first_page if printed[0] is not None and job.first_page is not None else 0
+
+    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir), pdf.no_cycle_collection():
+        document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root),
+                                   shift if job.seat else None)
         anchors = pdf.anchor_pages(document)
         wanted = {target for page in document.pages for kind, target, *_ in page.links if kind == "internal"}
         stand_ins = sorted(wanted - set(anchors))
@@ -85,7 +100,7 @@ def lay_out_part(job: PartJob) -> PartResult:
             document.pages[-1].anchors[name] = (0, 0, 0, 0)
         data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.identifier)
     return PartResult(data, len(document.pages), anchors, pdf.page_start_indices(document), stand_ins,
-                      list(warnings), round(time.perf_counter() - began, 3))
+                      list(warnings), round(time.perf_counter() - began, 3), printed[0])
 
 
 def lay_out_whole(book: Book, html: str, page_starts: bool) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
@@ -108,14 +123,6 @@ def refusing(root: Path, style_dir: Path) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """The parts of one book: front matter and groups of chapters (the contents come later)."""
-
-    front: Slice
-    groups: list[Slice]
-
-
-@dataclass(frozen=True)
 class LaidOutBook:
     """The joined PDF and its layout facts."""
 
@@ -125,35 +132,6 @@ class LaidOutBook:
     warnings: list[str]
     front_pdf: bytes  # the front matter alone: its first page is the cover
     laid_out: int = 0  # parts laid out by this build (the others came from the cache)
-
-
-def _words(book: Book, numbers: tuple[int, ...]) -> int:
-    return sum(post.words for chapter in book.chapters if chapter.number in numbers for post in chapter.posts)
-
-
-def plan(book: Book) -> Plan:
-    """Front matter, then groups of whole chapters balanced by words (the last with the back matter).
-
-    The number of groups depends on the book alone (two, or one per
-    ``WORDS_PER_GROUP`` words), never on the machine, so every machine lays
-    out the same parts and writes the same bytes.
-    """
-    numbers = [chapter.number for chapter in book.chapters]
-    count = max(1, min(len(numbers), max(2, round(_words(book, tuple(numbers)) / WORDS_PER_GROUP))))
-    total = max(1, _words(book, tuple(numbers)))
-    groups: list[Slice] = []
-    start = 0
-    for g in range(count):
-        end = start + 1
-        target = total * (g + 1) / count
-        while end < len(numbers) - (count - g - 1) and _words(book, tuple(numbers[:end + 1])) <= target:
-            end += 1
-        if g == count - 1:
-            end = len(numbers)
-        groups.append(Slice(front=False, toc=False, prelims=False, chapters=tuple(numbers[start:end]),
-                            back=g == count - 1))
-        start = end
-    return Plan(Slice(toc=False, prelims=False, chapters=(), back=False), groups)
 
 
 def _odd(pages: int) -> int:
@@ -198,6 +176,7 @@ class PartRenderer:
         self.history: dict[str, int] = (cache.load_json(self.out, "pages") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
         self.creator = f"compiler (WeasyPrint {weasyprint_version})"
+        self.board: Board | None = None  # the groups' page counts, shared with the workers
 
     def html(self, part: Slice) -> str:
         if part not in self.htmls:
@@ -215,22 +194,27 @@ class PartRenderer:
             return None
         data, facts = hit
         return PartResult(data, facts["pages"], facts["anchors"], [tuple(s) for s in facts["starts"]],
-                          facts["stand_ins"], facts["warnings"])
+                          facts["stand_ins"], facts["warnings"], first_page=part.first_page)
 
-    def submit(self, part: Slice, again: bool = False) -> _Ready | _Pending:
-        """Start laying out one part on the pool (or take it from the part cache)."""
+    def submit(self, part: Slice, again: bool = False, group: int = -1) -> _Ready | _Pending:
+        """Start laying out one part on the pool (or take it from the part cache); ``group``: its
+        index among the body groups (-1: the front matter or the contents)."""
         html = self.html(part)
-        key = self._key(html)
         name = "contents" if part.toc else "front" if part.front else _chapters(part.chapters)
         hit = self.cached(part)
         if hit is not None:
             trace("render-pdf-part", part=name, cached=True)
+            if self.board is not None:
+                self.board.post(group, hit.pages)
             return _Ready(hit)
         trace("render-pdf-part", part=name, again=again)
-        job = PartJob(html, self.book.root, self.book.output.style_dir, self.book.output.page_size, self.identifier)
+        seat = Seat(self.board.name, group) if self.board is not None and group >= 0 else None
+        job = PartJob(html, self.book.root, self.book.output.style_dir, self.book.output.page_size, self.identifier,
+                      part.first_page, seat)
 
         def store(r: PartResult) -> None:
             trace("render-pdf-part", part=name, done=True, pages=r.pages, seconds=r.seconds)
+            key = self._key(self.html(replace(part, first_page=r.first_page)))  # the folios it printed
             cache.store_layout(self.out, key, r.pdf, {
                 "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,
                 "warnings": r.warnings}, keep=64)
@@ -306,6 +290,8 @@ class PartRenderer:
                 helper[0].start()
             else:
                 results[i] = result
+                if result.first_page != groups[i].first_page:  # the board told the worker the true one
+                    groups[i] = replace(groups[i], first_page=result.first_page)
 
         def next_done() -> int:
             """The part that finishes first (with no workers: the first submitted)."""
@@ -343,7 +329,7 @@ class PartRenderer:
                         i = order.pop(0)
                         if i >= 0:
                             groups[i] = replace(groups[i], first_page=self._first_page(i, groups, results))
-                    running[i] = self.submit(front_part if i < 0 else groups[i], again)
+                    running[i] = self.submit(front_part if i < 0 else groups[i], again, i)
                 elif running:
                     take(next_done())
                 elif not order and not wrong and len(right) < len(groups):
@@ -362,7 +348,13 @@ class PartRenderer:
 
         parts = plan(self.book)
         groups = list(parts.groups)
-        front, results = self._lay_out_groups(parts.front, groups, on_front)
+        trace("plan-pdf", total=len(groups) + 2)  # the groups, the front matter and the contents
+        self.board = Board()
+        try:
+            front, results = self._lay_out_groups(parts.front, groups, on_front)
+        finally:
+            self.board.close()
+            self.board = None
         cache.store_json(self.out, "pages", {**self.history, **{
             self._history_key(g): _odd(results[i].pages) for i, g in enumerate(groups)}})
 

@@ -45,6 +45,7 @@ def worker_init(memory_mb: int, parent: int) -> None:
     follows (the rendering), as the main process does; short of memory, a finaliser's failure
     prints nothing (see :func:`compiler.limits.quiet_hook`)."""
     _die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the parent stops us
     from compiler.limits import load_before_limit, quiet_hook
 
     load_before_limit(WORKER_MODULES)

@@ -66,7 +66,7 @@ def _interior(book: Book, renderer: Renderer, edition: PrintEdition, pages: int,
               use_cache: bool) -> tuple[bytes, int, list[str]]:
     """The interior laid out for an expected page count: (PDF, pages, warnings)."""
     css = editions.interior_css(edition, pages)
-    html = renderer.render("book.html", href=lambda target: f"#{target}", print_edition=edition,
+    html = renderer.render("book.html", href=lambda target: f"#{target}", print_edition=edition, edition="print",
                            edition_css=Markup(css), link_notes=LinkNotes())
     key = _key(book, html, f"interior {edition}")
     warnings: list[str] = []
@@ -80,12 +80,12 @@ def _interior(book: Book, renderer: Renderer, edition: PrintEdition, pages: int,
     return data, _pages(data), warnings
 
 
-def render_editions(book: Book, pool: Any, use_cache: bool) -> Printed:
+def render_editions(book: Book, pool: Any, use_cache: bool, pictures: Any = None) -> Printed:
     """Every print edition of ``book``: interior and cover files, facts for the report."""
     printed = Printed()
     if not book.output.print_editions:
         return printed
-    renderer = Renderer(book)
+    renderer = Renderer(book, pictures=pictures)  # pictures: the book's prepared images (compiler.bookmedia)
     words = sum(p.words for p in book.posts)
     for edition in book.output.print_editions:
         trace("render-print", part=edition.name)

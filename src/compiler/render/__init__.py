@@ -152,8 +152,9 @@ def _template_error(exc: jinja2.TemplateError, template: str, line: int) -> Comp
 class Renderer:
     """Renders the book's HTML from the templates in ``<style>/templates``."""
 
-    def __init__(self, book: Book, weasyprint_version: str = "") -> None:
+    def __init__(self, book: Book, weasyprint_version: str = "", pictures: Any = None) -> None:
         self.book = book
+        self.pictures = pictures  # the prepared images (compiler.bookmedia.Pictures), or None: placeholders
         # Sandboxed: a template under styles/ may come from anyone; it can format the book but never
         # reach Python's internals (``cycler.__init__.__globals__.os``), run commands or read files.
         self.templates = (book.output.style_dir / "templates").resolve()
@@ -165,8 +166,9 @@ class Renderer:
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(
             book=book, fonts=FONTS, colophon_tools=tools, generator=f"compiler {__version__}",
-            section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids,
-            print_edition=None, edition_css="", link_notes=None)  # a print edition's HTML: no cover page, its page rules  # ids: the one id scheme (compiler.ids)
+            section_kinds=SECTION_KINDS, scope=WHOLE, ids=ids,  # ids: the one id scheme (compiler.ids)
+            print_edition=None, edition_css="", link_notes=None,  # a print edition's HTML: no cover page, its page rules
+            pictures=pictures, for_epub=False)
         nodes.register(self.env, book.output.style_dir / "fonts", {p.id: p.title for p in book.posts})  # post bodies and editorial text: styles/templates/nodes.html
 
     def render(self, template: str, **context: Any) -> str:
@@ -186,7 +188,7 @@ class Renderer:
         """The book (or one slice of it) as one HTML document, for WeasyPrint, with the
         hyphenation policy's marks (:mod:`compiler.render.hyphenation`: names kept whole, short
         last words tied)."""
-        html = self.render("book.html", href=lambda target: f"#{target}", scope=part)
+        html = self.render("book.html", href=lambda target: f"#{target}", scope=part, edition="print")
         return hyphenation.mark(html, self.names)
 
     @property
@@ -201,5 +203,5 @@ class Renderer:
                       **context: Any) -> str:
         """One XHTML content document of the EPUB."""
         return self.render("epub.xhtml", part=part, href=href, doc_title=title, body_type=body_type,
-                           **context)
+                           for_epub=True, edition="epub", **context)
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from compiler.model.entries import Comment
-from compiler.model.nodes import Chart, Content, Embed, Figure, Image, Inline, inline_text
+from compiler.model.nodes import Chart, Content, Embed, Figure, Footnote, Image, Inline, inline_text, plain_text
+from compiler.qr import QUIET_ZONE, QRError, qr_matrix, qr_svg
 
 if TYPE_CHECKING:
     from compiler.model import Book, Post
@@ -27,11 +28,20 @@ def node_type(node: object) -> str:
     return type(node).__name__
 
 
-def footnote_numbers(content: Content) -> dict[str, int]:
+class Notes(dict[str, int]):
+    """Footnote id → its number (1, 2…), and ``bodies``: footnote id → the :class:`Footnote` itself
+    (the print edition sets a note's text where it is referenced, for ``float: footnote``)."""
+
+    bodies: dict[str, Footnote]
+
+
+def footnote_numbers(content: Content) -> Notes:
     """Footnote id → its number (1, 2…) in the order the footnotes are listed."""
-    numbers: dict[str, int] = {}
+    numbers = Notes()
+    numbers.bodies = {}
     for footnote in content.footnotes:
         numbers.setdefault(footnote.id, len(numbers) + 1)
+        numbers.bodies.setdefault(footnote.id, footnote)
     return numbers
 
 
@@ -64,17 +74,30 @@ def blank(children: tuple[Inline, ...]) -> bool:
     return not inline_text(children).strip()
 
 
-def resolve_media(url: str) -> Path | None:
-    """The local file of an image URL, or None. Images are never fetched; until a media folder is
-    given (``compiler/media.py``, to come) every image is a placeholder. The one call site is
-    :func:`media_src`."""
-    return None
+@jinja2.pass_context
+def media_src(context: Any, image: Image) -> str | None:
+    """What an ``<img src>`` holds for ``image``: its prepared file, or None (a framed placeholder).
+
+    Only an image the build bound to the media folder (``image.local``, see :mod:`compiler.bookmedia`)
+    has one: ``pictures`` (the renderer's prepared images) gives the print file, or the EPUB member
+    when the document is rendered ``for_epub``. No URL of a post is ever fetched.
+    """
+    pictures = context.get("pictures")
+    if not isinstance(image, Image) or not image.local or pictures is None:
+        return None
+    src: str | None = pictures.src(image.local, bool(context.get("for_epub")))
+    return src
 
 
-def media_src(url: str) -> str | None:
-    """What an ``<img src>`` may hold for ``url``: a local file, or None (a framed placeholder)."""
-    local = resolve_media(url)
-    return local.as_uri() if local is not None else None
+@jinja2.pass_context
+def media_alt(context: Any, image: Image, figure: Figure | None = None) -> str:
+    """An ``<img alt>``: the blog's alt text, always, when it has one. In print an image without
+    one would leave the PDF's figure without the alternative PDF/UA requires: there it reads its
+    caption (or its figure's), else "Image". The EPUB keeps an empty alt (a decorative image)."""
+    if image.alt or context.get("for_epub"):
+        return image.alt
+    caption = plain_text(image.caption) or (plain_text(figure.caption) if figure is not None else "")
+    return " ".join(caption.split()) or "Image"
 
 
 def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
@@ -88,12 +111,12 @@ def thread(comments: tuple[Comment, ...]) -> list[tuple[int, int, Comment]]:
     return out
 
 
-def _images(content: Content) -> Iterator[str]:
+def _images(content: Content) -> Iterator[Image]:
     stack: list[object] = [*content.blocks, *content.footnotes]
     while stack:
         node = stack.pop()
         if isinstance(node, Image):
-            yield node.src
+            yield node
         for name in getattr(node, "__dataclass_fields__", ()):
             value = getattr(node, name)
             stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
@@ -101,11 +124,78 @@ def _images(content: Content) -> Iterator[str]:
 
 
 def unfetched(book: Book) -> list[tuple[Post, str]]:
-    """(post, URL) of every image that is printed as a placeholder, in book order, each once a post."""
+    """(post, URL) of every image that is printed as a placeholder (not found in the media folder),
+    in book order, each once a post."""
     found: list[tuple[Post, str]] = []
     for post in book.posts:
-        urls = dict.fromkeys(_images(post.content))
-        found.extend((post, url) for url in urls if media_src(url) is None)
+        urls = dict.fromkeys(image.src for image in _images(post.content) if not image.local)
+        found.extend((post, url) for url in urls)
+    return found
+
+
+#: What an embed is, as the page names it above its address (provider names from ingest/embeds.py).
+EMBED_LABELS = {
+    "youtube": "Video on YouTube", "vimeo": "Video on Vimeo", "twitter": "Post on X (Twitter)",
+    "instagram": "Post on Instagram", "wordpress-tv": "Video on WordPress.tv", "videopress": "Video on VideoPress",
+    "facebook": "Post on Facebook", "soundcloud": "Audio on SoundCloud", "spotify": "Audio on Spotify",
+    "flickr": "Photo on Flickr", "ted": "Talk on TED", "dailymotion": "Video on Dailymotion",
+    "tiktok": "Video on TikTok", "mixcloud": "Audio on Mixcloud", "speaker-deck": "Slides on Speaker Deck",
+    "slideshare": "Slides on SlideShare", "reddit": "Post on Reddit", "tumblr": "Post on Tumblr",
+    "imgur": "Image on Imgur", "kickstarter": "Project on Kickstarter", "issuu": "Document on Issuu",
+    "scribd": "Document on Scribd", "pinterest": "Pin on Pinterest", "bluesky": "Post on Bluesky",
+    "wistia": "Video on Wistia", "audio": "Audio recording", "video": "Video recording",
+}
+
+
+def embed_label(provider: str) -> str:
+    """The kind of an embed in words (``Video on YouTube``); an unknown provider is a plain link."""
+    return EMBED_LABELS.get(provider, "Embedded content")
+
+
+#: A printed QR code is at least this wide, and its modules at least this wide (phones read 0.4 mm).
+QR_MIN_MM = 22.0
+QR_MODULE_MM = 0.5
+#: Where the text beside a code begins (from the code's left edge), and the least gap after a wide code.
+QR_COLUMN_MM = 29.0
+QR_GAP_MM = 3.5
+
+
+def qr_code(url: str) -> Markup:
+    """The print edition's QR code of ``url``: inline SVG in a ``div.embed-qr`` wide enough for
+    modules of :data:`QR_MODULE_MM`, or nothing when the URL cannot be one (too long:
+    :func:`qr_problems` warns W141 before the book is laid out)."""
+    try:
+        svg = qr_svg(url)
+    except QRError:
+        return Markup("")
+    width = max(QR_MIN_MM, (len(qr_matrix(url)) + 2 * QUIET_ZONE) * QR_MODULE_MM)
+    gap = max(QR_GAP_MM, QR_COLUMN_MM - width)  # the text beside every code starts at one column
+    return Markup('<div class="embed-qr" style="width: {}mm; margin-right: {}mm">{}</div>').format(
+        f"{width:.1f}", f"{gap:.1f}", Markup(svg))
+
+
+def embeds(content: Content) -> Iterator[Embed]:
+    """Every embed of a body (its footnotes too), in no particular order."""
+    stack: list[object] = [*content.blocks, *content.footnotes]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Embed):
+            yield node
+        for name in getattr(node, "__dataclass_fields__", ()):
+            value = getattr(node, name)
+            stack.extend(v for v in (value if isinstance(value, tuple) else (value,))
+                         if hasattr(v, "__dataclass_fields__"))
+
+
+def qr_problems(book: Book) -> list[tuple[Post, str, str]]:
+    """(post, URL, why) of every embed printed without a QR code, in book order, each once a post."""
+    found: list[tuple[Post, str, str]] = []
+    for post in book.posts:
+        for url in dict.fromkeys(e.url for e in embeds(post.content)):
+            try:
+                qr_svg(url)
+            except QRError as exc:
+                found.append((post, url, str(exc)))
     return found
 
 
@@ -119,9 +209,10 @@ def register(env: jinja2.Environment, fonts: Path | None = None,
     def chart_svg(chart: Chart, element_id: str) -> Markup:
         return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
 
-    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number)
-    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, thread=thread,
-                       outline=outline, chart_svg=chart_svg, post_titles=post_titles or {})
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, plain=plain_text)
+    env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt,
+                       thread=thread, outline=outline, chart_svg=chart_svg, post_titles=post_titles or {},
+                       embed_label=embed_label, qr_code=qr_code, edition="epub")  # print_html: "print"
 
 
 def environment(style_dir: Path) -> jinja2.Environment:

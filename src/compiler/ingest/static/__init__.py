@@ -16,7 +16,8 @@ Each post: its front matter (:mod:`.frontmatter`: ``title``, ``date``,
 ``draft``. Pages (:func:`.site.page_kind`) are kept apart, for front and back
 matter by slug.
 
-Codes: E160–E169 (front matter, dates, nesting: see :mod:`.frontmatter`),
+Codes: E160–E163 and E167 (front matter: see :mod:`.frontmatter`; dates E180–E184
+through :mod:`compiler.ingest.dates`), ``E169`` Markdown nested too deep (:mod:`.body`),
 ``E164`` a post file over :data:`MAX_POST_BYTES` (refused by its size before
 it is read), ``E165`` a post that is not UTF-8, ``E166`` a folder without a
 post, ``E172`` a folder too big to be a blog; warnings ``W160`` a template

@@ -1,0 +1,232 @@
+"""``python -m compiler serve``: the preview server, its safety, its rebuilds and its browser page.
+
+One server runs for the whole module, on a warm copy of the shipped book, with one layout
+worker; the tests run in file order (path safety, the browser, 50 rapid edits) and the last one
+stops it with SIGINT and looks for leftover worker processes.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from conftest import built_copy
+
+CHROMIUM = Path("/usr/bin/chromium")
+POST = "sources/001_f6a00d62272453a4.txt"
+WORD = "horrible"
+
+
+class Serving:
+    def __init__(self, project: Path) -> None:
+        self.project = project
+        env = {**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+        self.process = subprocess.Popen([sys.executable, "-m", "compiler", "serve", "book.yaml", "--port", "0",
+                                         "--jobs", "1"], cwd=project, env=env, stderr=subprocess.PIPE, text=True)
+        assert self.process.stderr is not None
+        line = self.process.stderr.readline()
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match, line
+        self.port = int(match.group(1))
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.workers: set[int] = set()
+
+    def get(self, path: str, host: str | None = None) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        connection.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        connection.putheader("Host", host or f"127.0.0.1:{self.port}")
+        connection.endheaders()
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, body
+
+    def state(self) -> dict:
+        status, body = self.get("/state")
+        assert status == 200
+        return json.loads(body)
+
+    def wait(self, check, timeout: float = 120) -> dict:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            state = self.state()
+            if check(state):
+                return state
+            time.sleep(0.1)
+        raise AssertionError(f"timed out; last state: {json.dumps(state)[:400]}")
+
+    def note_workers(self) -> set[int]:
+        children = {c.pid for c in psutil.Process(self.process.pid).children(recursive=True)}
+        self.workers |= children
+        return children
+
+
+def _page_of(pdf: bytes, token: str) -> int:
+    from pypdf import PdfReader
+
+    found = [i for i, page in enumerate(PdfReader(io.BytesIO(pdf)).pages) if token in page.extract_text()]
+    assert len(found) == 1, (token, found)
+    return found[0]
+
+
+def _edit(project: Path, token: str) -> None:
+    path = project / POST
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?:horrible|Qxj\d+)", token, text, count=1)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def serving(built, tmp_path_factory):
+    project = built_copy(built, tmp_path_factory.mktemp("serve") / "book")
+    server = Serving(project)
+    server.wait(lambda s: s["status"] == "ok")
+    yield server
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGINT)
+        server.process.wait(30)
+
+
+def test_serves_the_book_and_its_pages(serving: Serving) -> None:
+    state = serving.state()
+    assert len(state["pages"]) > 20 and state["pages"][0]["label"] == "i"
+    assert any(p["label"] == "1" for p in state["pages"])
+    assert len(state["chapters"]) >= 3 and all(c["href"].startswith("/epub/") for c in state["chapters"])
+    status, image = serving.get(state["pages"][0]["src"])
+    assert status == 200 and image.startswith(b"\x89PNG")
+    status, pdf = serving.get(state["pdf"])
+    assert status == 200 and pdf.startswith(b"%PDF")
+    status, chapter = serving.get(state["chapters"][1]["href"].split("#")[0])
+    assert status == 200 and b"<html" in chapter
+    status, page = serving.get("/")
+    assert status == 200 and b"/assets/preview.js" in page
+
+
+@pytest.mark.parametrize("path", [
+    "/out/../book.yaml", "/out/%2e%2e/book.yaml", "/out/%2E%2E%2Fbook.yaml", "/out/..%2fbook.yaml",
+    "/out//etc/passwd", "/out/%2fetc/passwd", "/assets/../serve.py", "/assets/%2e%2e/serve.py",
+    "/out/.cache/build.json", "/out/link.yaml", "/out/linked/book.yaml", "/etc/passwd", "/book.yaml",
+    "/sources/" + POST.split("/")[1], "/out/..\\book.yaml", "/epub/../book.yaml", "/page/../book.yaml",
+    "/out/%00report.json", "http://127.0.0.1/out/../book.yaml",
+])
+def test_refuses_everything_outside_out(serving: Serving, path: str) -> None:
+    out = serving.project / "out"
+    for name, target in (("link.yaml", serving.project / "book.yaml"), ("linked", serving.project)):
+        if not (out / name).is_symlink():
+            (out / name).symlink_to(target)
+    status, body = serving.get(path)
+    assert status == 404, (path, body[:100])
+    assert b"title:" not in body and b"root:" not in body
+
+
+def test_serves_only_this_host(serving: Serving) -> None:
+    assert serving.get("/state", host="evil.example:80")[0] == 403
+    assert serving.get("/state", host=f"localhost:{serving.port}")[0] == 200
+    listening = [c for c in psutil.Process(serving.process.pid).net_connections("inet") if c.status == "LISTEN"]
+    assert listening and all(c.laddr.ip == "127.0.0.1" for c in listening)
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed: "
+                    "run tools/setup-system")
+def test_browser_follows_edits_and_errors(serving: Serving) -> None:
+    from playwright.sync_api import sync_playwright
+
+    serving.note_workers()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 1000, "height": 800})
+            page.goto(serving.url)
+            page.wait_for_function("document.body.dataset.status === 'ok' && "
+                                   "[...document.images].length > 20 && [...document.images].every(i => i.complete)")
+            before = serving.state()
+            # 1. a word edited in a post
+            _edit(serving.project, "Qxj1")
+            after = serving.wait(lambda s: s["build"] > before["build"] and s["status"] == "ok")
+            number = _page_of(serving.get(after["pdf"])[1], "Qxj1")
+            new_hash = after["pages"][number]["hash"]
+            assert new_hash != before["pages"][number]["hash"]
+            # 2. the page's image changes in the browser (where the reader scrolled to stays put)
+            page.evaluate(f"document.getElementById('page-{number + 1}').scrollIntoView()")
+            scrolled = page.evaluate("window.scrollY")
+            page.wait_for_function(f"document.querySelector('#page-{number + 1} img').dataset.loaded === "
+                                   f"'{new_hash}'", timeout=60_000)
+            assert page.evaluate(f"document.querySelector('#page-{number + 1} img').naturalWidth") > 100
+            assert abs(page.evaluate("window.scrollY") - scrolled) < 2
+            # 3. a broken manifest: the error overlay, over the last good pages
+            manifest = serving.project / "book.yaml"
+            good = manifest.read_text(encoding="utf-8")
+            manifest.write_text(good + "\nbogus: [\n", encoding="utf-8")
+            page.wait_for_selector("#error:not([hidden])", timeout=60_000)
+            line = page.inner_text("#error-line")
+            assert re.match(r"book\.yaml:\d+(:\d+)?: E\d{3} ", line), line
+            assert "\n" not in line.strip()
+            assert page.locator("#pages img").count() == len(after["pages"])
+            assert page.is_visible(f"#page-{number + 1} img")
+            # 4. fixed: the overlay goes, the pages stay
+            manifest.write_text(good, encoding="utf-8")
+            page.wait_for_selector("#error", state="hidden", timeout=60_000)
+            assert page.locator("#pages img").count() == len(after["pages"])
+            assert page.evaluate(f"document.querySelector('#page-{number + 1} img').dataset.hash") == new_hash
+        finally:
+            browser.close()
+
+
+def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
+    from compiler.preview import page_hashes
+
+    first = serving.note_workers()
+    manifest = serving.project / "book.yaml"
+    good = manifest.read_text(encoding="utf-8")
+    for n in range(50):
+        if n == 20:
+            manifest.write_text(good + "\nbogus: [\n", encoding="utf-8")
+        if n == 30:
+            manifest.write_text(good, encoding="utf-8")
+        _edit(serving.project, f"Qxj{100 + n}")
+        time.sleep(0.03)
+        serving.note_workers()
+    last = "Qxj149"
+    state = serving.wait(lambda s: s["status"] == "ok" and
+                         last.encode() in subprocess.run(["pdftotext", str(serving.project / "out" / s["pdf"][5:]),
+                                                          "-"], capture_output=True).stdout, timeout=180)
+    time.sleep(1.5)  # nothing more to build
+    assert serving.state()["version"] == state["version"]
+    pdf = serving.get(state["pdf"])[1]
+    assert [h for _, h in page_hashes(pdf)] == [p["hash"] for p in state["pages"]]
+    assert [label for label, _ in page_hashes(pdf)] == [p["label"] for p in state["pages"]]
+    number = _page_of(pdf, last)
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    from compiler.preview import IMAGE_WIDTH
+
+    pdf_page = document[number]
+    fresh = pdf_page.render(scale=IMAGE_WIDTH / pdf_page.get_size()[0]).to_pil()
+    status, served = serving.get(state["pages"][number]["src"])
+    from PIL import Image
+
+    assert status == 200 and Image.open(io.BytesIO(served)).tobytes() == fresh.convert("RGB").tobytes()
+    assert serving.note_workers() == first, "the worker pool changed: a worker was started or left behind"
+
+
+def test_ctrl_c_stops_with_no_worker_left(serving: Serving) -> None:
+    workers = serving.note_workers() | serving.workers
+    assert workers, "serve keeps a warm worker"
+    serving.process.send_signal(signal.SIGINT)
+    assert serving.process.wait(30) == 0
+    assert serving.process.stderr is not None and "Traceback" not in serving.process.stderr.read()
+    time.sleep(0.5)
+    alive = [pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+    assert not alive
