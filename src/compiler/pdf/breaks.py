@@ -198,17 +198,18 @@ def _classes(element: Any) -> list[str]:
 
 def mark_tops(document: Any, root: Any) -> int:
     """Drop the space above each element that opens a page; restore it on elements that no longer
-    do (an earlier page changed). The number of changes."""
+    do (an earlier page changed), and never drop it there again. The number of changes."""
     tops = {id(e): e for e in page_tops(document)}
     changes = 0
     for element in root.iter():
         classes = _classes(element)
         on_top = id(element) in tops
-        if on_top and TOP_CLASS not in classes:
+        if on_top and TOP_CLASS not in classes and element.get("data-top") != "restored":
             element.set("class", " ".join([*classes, TOP_CLASS]))
             changes += 1
-        elif not on_top and TOP_CLASS in classes:
+        elif not on_top and TOP_CLASS in classes:  # once only: marks that flip each other never end
             element.set("class", " ".join(c for c in classes if c != TOP_CLASS))
+            element.set("data-top", "restored")
             changes += 1
     return changes
 
