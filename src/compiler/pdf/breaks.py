@@ -149,6 +149,9 @@ def offences(found: list[LineInfo]) -> list[Offence]:
             ]
             if any(reasons) and word:
                 out.append(Offence("nohyphen" if line.hyphen == "soft" else "nobreak", line.block, word, line.text))
+                if run > 2 and line.hyphen == "hard" and found[i - 1].hyphen == "soft" \
+                        and found[i - 1].block is line.block:  # the stack's own break is the surer one to undo
+                    out.append(Offence("nohyphen", line.block, _broken_word(found[i - 1], line), found[i - 1].text))
                 run = 0
         before = found[i - 1] if i else None
         if (last_of[id(line.block)] == i or line.short) and before is not None and before.block is line.block \
