@@ -49,12 +49,14 @@ def _last(text: str) -> str:
 LOOSE_NOW = 15.0
 
 
-def meets_the_limits(figures: typo_audit.Figures, fragments: int = 0) -> None:
-    """Every limit of issue #14 but the loose lines' (see LOOSE_NOW); ``fragments``: the hyphens
-    into a last line let through (NOT MET at Letter: one, in the part laid out with the TIP
-    chapter's opening, that the after-layout check does not see; see the report of issue #14)."""
-    assert typo_audit.failures(figures, but=("loose_pct", "fragments")) == [], typo_audit.report(figures)
-    assert figures.fragments <= fragments, typo_audit.report(figures)
+def meets_the_limits(figures: typo_audit.Figures, **allowed: float) -> None:
+    """Every limit of issue #14 but the loose lines' (see LOOSE_NOW); ``allowed``: a figure let
+    through up to a higher value, each one NOT MET and named in the report of issue #14 (at Letter
+    one hyphen into a last line, in the Theme Unit Test book a stack of 3 that ends in a word's
+    own hyphen: lines the after-layout check does not see)."""
+    assert typo_audit.failures(figures, but=("loose_pct", *allowed)) == [], typo_audit.report(figures)
+    for name, value in allowed.items():
+        assert getattr(figures, name) <= value, typo_audit.report(figures)
     assert figures.loose_pct <= LOOSE_NOW, typo_audit.report(figures)
 
 
