@@ -17,13 +17,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import PYTHON, ROOT, measure_rounds, project_copy, save, table  # noqa: E402
 
 
-def export_markdown(target: Path) -> Path:
-    """The shipped book's posts as one Markdown file (chapters as #, posts as ##)."""
+def export_markdown(target: Path, manifest: Path = ROOT / "book.yaml") -> Path:
+    """A book's posts (by default the shipped book's) as one Markdown file (chapters as #, posts as ##)."""
     from compiler.manifest import load_manifest
     from compiler.model.assemble import assemble
     from compiler.redact import redact
 
-    book = assemble(load_manifest(ROOT / "book.yaml"), redact)
+    book = assemble(load_manifest(manifest), redact)
     lines = [f"---\ntitle: \"{book.meta.title}\"\nauthor: \"{book.meta.authors[0]}\"\nlang: en\n---\n"]
     for chapter in book.chapters:
         lines.append(f"# {chapter.title}\n")

@@ -230,3 +230,20 @@ def test_ctrl_c_stops_with_no_worker_left(serving: Serving) -> None:
     time.sleep(0.5)
     alive = [pid for pid in workers if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
     assert not alive
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    from conftest import copy_project
+
+    project = copy_project(tmp_path / "p")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "compiler", "serve", "book.yaml", "--port", str(port)],
+                                cwd=project, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert re.fullmatch(rf"serve: E430 cannot serve on 127\.0\.0\.1:{port} \(.+\) \(.+\)\n", result.stderr)
+    assert not (project / "out").exists()

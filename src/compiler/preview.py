@@ -146,7 +146,7 @@ def epub_chapters(epub: Path) -> list[dict[str, str]]:
         for link in (toc.css("a") if toc else []):
             href = (link.attributes.get("href") or "")
             target = posixpath.normpath(posixpath.join(posixpath.dirname(nav_path), href.split("#")[0]))
-            chapters.append({"title": link.text(strip=True), "href": "/epub/" + target + (
+            chapters.append({"title": link.text(separator=" ", strip=True), "href": "/epub/" + target + (
                 "#" + href.split("#", 1)[1] if "#" in href else "")})
         return chapters
 

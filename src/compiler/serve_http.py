@@ -81,7 +81,9 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/", "/index.html"):
             return self._file(ASSETS / "index.html")
         if path == "/state":
-            return self._send(HTTPStatus.OK, self.session.state.to_json(), "application/json")
+            with self.session.changed:
+                body = self.session.state.to_json()
+            return self._send(HTTPStatus.OK, body, "application/json")
         if path == "/events":
             return self._events()
         if match := _HASH.fullmatch(path):
@@ -133,14 +135,16 @@ class Handler(BaseHTTPRequestHandler):
         version = -1
         try:
             while not session.stopping.is_set():
-                state = session.wait(version, 15)
+                with session.changed:
+                    state = session.wait(version, 15)
+                    now, body = state.version, state.to_json()
                 if session.stopping.is_set():
                     break
-                if state.version == version:
+                if now == version:
                     self.wfile.write(b": still here\n\n")
                 else:
-                    version = state.version
-                    self.wfile.write(b"data: " + state.to_json() + b"\n\n")
+                    version = now
+                    self.wfile.write(b"data: " + body + b"\n\n")
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             return
