@@ -2,8 +2,8 @@
 
 It reads the PDF's lines with their positions (``pdftotext -bbox-layout``,
 poppler-utils) and keeps the **body lines**: lines set at the body size (or
-an extract's slightly smaller one; 0.9 to 1.03 of the most common line
-height), which drops running heads, folios, headings, captions, tables,
+an extract's slightly smaller one; 0.89 to 1.03 of the body's line height,
+the most common one or, when extracts outnumber the text, the larger), which drops running heads, folios, headings, captions, tables,
 code and notes; contents lines (dot leaders) and lines of a lone number are
 dropped too. A body line is **full** when it ends on a right edge that many
 lines end on (a justified or flush-right line);
@@ -47,7 +47,7 @@ from compiler.errors import CompilerError, Diagnostic
 SOFT = ("\u2010", "\u00ad")  # the hyphenate-character WeasyPrint adds, and a soft hyphen
 LIMITS = {"hyphenated_pct": 8.0, "stack": 2, "short_side": 0, "capitalised": 0, "page_turn": 0,
           "runts": 3, "fragments": 0, "median_chars": (55.0, 75.0), "loose_pct": 1.0}
-BODY_SIZE = (0.9, 1.03)  # a body line's height, as a share of the most common one
+BODY_SIZE = (0.89, 1.03)  # a body line's height, as a share of the body's
 EDGE_TOLERANCE = 0.8  # points: a line ending this close to a right edge is full
 EDGE_LINES = 3  # lines that must end on an x for it to be a right edge, and at least
 EDGE_SHARE = 0.015  # this share of the body lines (ragged lines of a long book meet by chance)
@@ -149,7 +149,10 @@ def body_lines(lines: list[Line]) -> list[Line]:
     """The lines of running text (see the module's docstring), in reading order."""
     if not lines:
         return []
-    usual = Counter(round(line.height, 1) for line in lines).most_common(1)[0][0]
+    heights = Counter(round(line.height, 1) for line in lines)
+    usual = heights.most_common(1)[0][0]
+    # A book whose extracts outnumber its running text: the body is the larger of the two.
+    usual = max([h for h, n in heights.items() if usual <= h <= 1.12 * usual and n >= 0.2 * len(lines)] or [usual])
     low, high = BODY_SIZE[0] * usual, BODY_SIZE[1] * usual
     return [line for line in lines if low <= line.height <= high and not _LEADERS.search(line.text)
             and not _FOLIO.fullmatch(line.text)]
