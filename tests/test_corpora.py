@@ -25,8 +25,8 @@ from lxml import etree
 from compiler.dedup import dedup
 from compiler.ingest import all_copies, read_sources
 from compiler.ingest.wxr import read_wxr
-from compiler.model.nodes import paragraphs
 from compiler.render import typo
+from compiler.render.typeset import typeset_paragraphs
 
 from conftest import CORPORA, FEED_CORPORA, WXR_EXPORTS, run_compiler, squash
 from pdftools import body_text, labels
@@ -114,7 +114,7 @@ def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:
     for entry in posts:
         title = entry.title.strip() or "Untitled"
         assert _letters(squash(typo(title))) in epub_text, title
-        found = [s for p in paragraphs(entry.content) for s in _sentences(p)]
+        found = [s for p in typeset_paragraphs(entry.content) for s in _sentences(p)]
         if not found:
             continue
         in_pdf = sum(_letters(s) in reading or _letters(s) in drawn for s in found) / len(found)

@@ -156,14 +156,14 @@ def test_each_post_is_a_section_with_epub_type(built, book_model) -> None:  # ty
 
 
 def test_fidelity_every_sentence_in_the_epub(built, book_model) -> None:  # type: ignore[no-untyped-def]
-    from compiler.render import typo
+    from compiler.render.typeset import typeset_paragraphs
 
     docs = _docs(built)
     text = squash(" ".join(" ".join(d.itertext()) for d in docs.values()))
     text = re.sub(r"\s+", " ", text)
     for post in book_model.posts:
-        for paragraph in post.paragraphs:
-            for sentence in sentences(squash(typo(paragraph))):
+        for paragraph in typeset_paragraphs(post.content):  # the text as set (see test_typeset.py)
+            for sentence in sentences(squash(paragraph)):
                 words = sentence.split()
                 assert " ".join(words) in text or _near(words, text), (post.id, sentence)
 
@@ -177,10 +177,12 @@ def _near(words: list[str], text: str) -> bool:
 def test_pandoc_reads_the_whole_book(built, book_model) -> None:  # type: ignore[no-untyped-def]
     plain = subprocess.run(["pandoc", str(built["epub"]), "-t", "plain", "--wrap=none"], capture_output=True,
                            text=True, check=True).stdout
+    from compiler.render.typeset import typeset_paragraphs
+
     plain = squash(plain)
     for post in book_model.posts:
         assert squash(post.title) in plain
-        last = sentences(squash(post.paragraphs[-1]))[-1]
+        last = sentences(squash(list(typeset_paragraphs(post.content))[-1]))[-1]
         assert squash(last) in plain, last
 
 

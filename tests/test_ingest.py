@@ -92,13 +92,19 @@ def test_no_header_or_footer_text_in_posts(seed_copies) -> None:  # type: ignore
 
 def test_structure_marks_heading_letter_and_signoff(seed_copies) -> None:  # type: ignore[no-untyped-def]
     tip = next(c for c in seed_copies if c.title.startswith("Hope in Kazakhstan"))
-    assert Heading(1, (Text("Trafficking in Persons Report 2011: Kazakhstan"),)) in tip.content.blocks
+    document = next(b for b in tip.content.blocks if isinstance(b, Blockquote))  # the report: an extract
+    assert document.blocks[0] == Heading(1, (Text("Trafficking in Persons Report 2011: Kazakhstan"),))
+    assert inline_text(document.blocks[-1].children).startswith("The government increased its prevention")
+    after = tip.content.blocks[tip.content.blocks.index(document) + 1]
+    assert isinstance(after, Paragraph) and inline_text(after.children).startswith("I’m still wondering")
     letter = next(c for c in seed_copies if c.title.startswith("From a Discouraged"))
     quote = next(b for b in letter.content.blocks if isinstance(b, Blockquote))
     assert isinstance(quote.blocks[0], Paragraph) and inline_text(quote.blocks[0].children).startswith("Dear Friend")
     assert quote.blocks[-1] == Signoff(("Yours Truly,", "Aigerim, a Discouraged Abolitionist"))
     freed = next(c for c in seed_copies if c.title.startswith("The Future of Freed"))
-    assert freed.content.blocks[-1] == Signoff(("your fellow abolitionist",))
+    email = freed.content.blocks[-1]  # "The following is an e-mail…": the e-mail, to its sign-off
+    assert isinstance(email, Blockquote) and email.blocks[-1] == Signoff(("your fellow abolitionist",))
+    assert len(email.blocks) == 8 and isinstance(freed.content.blocks[0], Paragraph)
     oil = next(c for c in seed_copies if c.title.startswith("Kazakhstan’s Oil"))
     quote = next(b for b in oil.content.blocks if isinstance(b, Blockquote))
     first, last = quote.blocks[0], quote.blocks[-1]
@@ -114,10 +120,38 @@ def test_structure_never_drops_or_reorders_text() -> None:
     assert [b.kind for b in blocks] == ["p", "quote", "heading", "p", "p", "quote", "signoff"]
 
 
+def test_structure_recognises_documents_letters_and_handovers() -> None:
+    """Extracts the source does not quote: an embedded document (after an introduction, under its title,
+    up to the author's first "I"), a letter after "The following is an e-mail", a quotation that never
+    closes but hands over to the next one, a quotation after a page reference."""
+    paras = ["The embassy shared the following info about last year.", "Annual Report 2011: Somewhere",
+             "The country is a destination.", "The government made progress.", "I’m still wondering why.",
+             "The following is an e-mail I got.", "Some of you know me.", "We went there.", "your fellow abolitionist",
+             "“I have a passion for this work.", "I left the police.", "Here’s another comment…",
+             "“You wrote “that” earlier.", "It is not correct.”", "p. 158. “Victims pay a price.", "Many do.”",
+             "That is all."]
+    blocks = structure(paras)
+    assert tuple(t for b in blocks for t in b.texts()) == tuple(paras)
+    assert [b.kind for b in blocks] == ["p", "quote", "p", "p", "quote", "quote", "p", "quote", "quote", "p"]
+    document = blocks[1]
+    assert [c.kind for c in document.children] == ["heading", "p", "p"]
+    assert blocks[4].children[-1].kind == "signoff" and len(blocks[4].children) == 3
+    assert blocks[5].texts() == ("“I have a passion for this work.", "I left the police.")
+    assert blocks[8].texts() == ("p. 158. “Victims pay a price.", "Many do.”")
+
+
+def test_structure_leaves_a_titled_first_person_section_alone() -> None:
+    """A heading after an introduction whose next paragraph is in the first person is the author's own."""
+    paras = ["Here is what happened as follows:", "What I Did Next Summer", "I went to Astana.", "Then home."]
+    assert [b.kind for b in structure(paras)] == ["p", "heading", "p", "p"]
+
+
 _PARAGRAPHS = st.sampled_from([
     "Intro.", "“Opening a quote", "Middle", "closing it.”", "“Whole quote.”", "Short Heading Line Here",
     "Body text.", "Dear Friend,", "Dear Ms Smith, hello.", "Yours truly,", "Sincerely", "Somebody Someone",
     "(to be continued)", "Best regards,", "your fellow abolitionist", "“", "”", "A", "Thank you",
+    "The following is an e-mail.", "It shared the following info:", "Here’s another comment…",
+    "p. 158. “Victims pay.", "I’m back.", "Report On Things 2011: Here",
 ])
 
 

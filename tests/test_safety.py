@@ -214,7 +214,7 @@ def test_canary_is_found_nowhere(hostile) -> None:  # type: ignore[no-untyped-de
 def test_shipped_book_redaction_passes_the_scan(built) -> None:  # type: ignore[no-untyped-def]
     files = {p.name: p.read_bytes() for p in built["out"].iterdir() if p.is_file()}
     assert scan_files(files, (Redaction("Natasha", "N."),)) == []
-    assert "some names have been changed" in _pdf_text(built["pdf"])
+    assert "One name in this book has been changed" in _pdf_text(built["pdf"])
 
 
 def _pdf(html: str) -> bytes:

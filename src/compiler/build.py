@@ -264,7 +264,13 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
         names.append("compiler.pdf.merge")
     if "epub" in book.output.formats:
         names += ["compiler.epub", "compiler.epub.cover", "pypdfium2"]
-    load_before_limit(names)
+    if book.output.print_editions or options.donors:
+        names += ["compiler.pdf.printed", "compiler.pdf.editions", "compiler.pdf.donors", "compiler.render.linknotes",
+                  "pikepdf", "slugify"]
+    load_before_limit([*names, "compiler.render.charts"])
+    from compiler.render.charts import predraw
+
+    predraw(book)  # matplotlib (imported only for a book with charts) and the drawing: before the limit
 
 
 def _holds_term(book: Book) -> Callable[[bytes], bool] | None:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 from compiler.model import Post
 from compiler.model.kinds import PAGE_KIND
-from compiler.model.nodes import Block, Blockquote, Content
+from compiler.model.nodes import Block, Blockquote, Chart, Content
 
 CHAPTER_PREFIX = "chapter-"
 TITLE = "-title"
@@ -39,7 +39,7 @@ NOTEREF = "-fnref-"  # <owner>-fnref-1
 COMMENTS = "-comments"  # <post>-comments
 COMMENT = "-comment-"  # <post>-comment-1
 PAGE_PREFIX = "page-"  # EPUB page-break markers: page-1, page-xiv
-COPYRIGHT_PARAGRAPHS = 7  # copyright-1 ... copyright-7
+COPYRIGHT_PARAGRAPHS = 6  # copyright-1 ... copyright-6 (styles/templates/parts/copyright.html)
 
 #: The fixed content documents of the EPUB (before the sections and chapters are added).
 COVER, TITLEPAGE, COPYRIGHT, CONTENTS = "cover", "titlepage", "copyright", "contents"
@@ -139,6 +139,10 @@ def section_ids(kinds: Iterable[str]) -> list[str]:
     return [section_id(kind, used) for kind in kinds]
 
 
+#: The suffix of a chart's ``<svg>`` after its figure's id.
+CHART_SVG = "-svg"
+
+
 def block_ids(blocks: Sequence[Block], prefix: str) -> Iterator[str]:
     """The ids of a body's blocks (``prefix`` is ``<owner>-b``), quotations' blocks included."""
     for n, block in enumerate(blocks, 1):
@@ -146,7 +150,15 @@ def block_ids(blocks: Sequence[Block], prefix: str) -> Iterator[str]:
         yield block_id
         if isinstance(block, Blockquote):
             yield from block_ids(block.blocks, block_id + BLOCK)
+        elif isinstance(block, Chart):
+            yield from chart_ids(block_id, block)
 
+
+def chart_ids(block_id: str, chart: Chart) -> list[str]:
+    """The ids inside a chart's drawing (compiler/render/charts.py): its title and its description
+    (the drawing reuses no shape, so it needs no other id)."""
+    svg = f"{block_id}{CHART_SVG}"
+    return [f"{svg}-title", f"{svg}-desc"]
 
 def content_ids(content: Content, owner: str) -> Iterator[str]:
     """Every id the templates write inside ``owner``'s body: blocks, footnotes and references to them."""

@@ -46,6 +46,8 @@ class BookSpec(_Strict):
     publisher: str = ""
     date: dt.date | None = None
     identifier: str | None = None
+    isbn: str | None = None  # printed on the copyright page; the book's identifier when none is given
+    edition: str = "First edition"
     rights: str = "All rights reserved."
     description: str = ""
     subjects: list[NonEmpty] = []
@@ -67,6 +69,30 @@ class BookSpec(_Strict):
         if value.lower().startswith(("urn:", "isbn:")) or re.fullmatch(r"97[89]\d{10}|\d{9}[\dX]", digits):
             return value
         raise ValueError("must be an ISBN or a URN such as 'urn:uuid:…'")
+
+
+    @field_validator("isbn")
+    @classmethod
+    def _isbn(cls, value: str | None) -> str | None:
+        if value is not None:
+            isbn_digits(value)
+        return value
+
+
+def isbn_digits(value: str) -> str:
+    """The digits of an ISBN-10 or ISBN-13 (hyphens and spaces dropped), its check digit verified;
+    ValueError otherwise."""
+    digits = re.sub(r"[\s-]", "", value.removeprefix("ISBN").removeprefix("isbn").lstrip(": "))
+    if re.fullmatch(r"97[89]\d{10}", digits):
+        if sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10:
+            raise ValueError("is not an ISBN: its check digit is wrong (check the number)")
+        return digits
+    if re.fullmatch(r"\d{9}[\dXx]", digits):
+        total = sum((10 - i) * (10 if d in "Xx" else int(d)) for i, d in enumerate(digits))
+        if total % 11:
+            raise ValueError("is not an ISBN: its check digit is wrong (check the number)")
+        return digits.upper()
+    raise ValueError("is not an ISBN: give 13 digits starting 978 or 979 (or 10), hyphens allowed")
 
 
 class MatterSpec(_Strict):
@@ -159,6 +185,7 @@ class OutputSpec(_Strict):
     formats: Annotated[list[Format], Field(min_length=1)] = ["pdf", "epub"]
     page_size: PageSize = "A4"
     style: NonEmpty = "styles"
+    show_tags: bool = True  # the line under each post's title says "Filed under" its tags (false: the date only)
 
 
 class CorrectionSpec(_Strict):

@@ -24,7 +24,7 @@ from compiler import files, ids
 from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest.text import shown
 from compiler.manifest import Validated
-from compiler.manifest.schema import ChapterSpec, MatterSpec
+from compiler.manifest.schema import ChapterSpec, MatterSpec, isbn_digits
 from compiler.model.kinds import SECTION_KINDS
 from compiler.model.entries import Entry
 from compiler.model.charts import Declared, check_sources, parse_chart
@@ -201,13 +201,14 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
     """Build the complete book model; nothing has been written yet."""
     spec, root = validated.spec, validated.root
     date, modified = build_date(spec.book.date)
-    identifier = spec.book.identifier or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, spec.book.title)}"
+    identifier = spec.book.identifier or (f"urn:isbn:{isbn_digits(spec.book.isbn)}" if spec.book.isbn else
+                                          f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, spec.book.title)}")
     meta = Metadata(
         title=spec.book.title, subtitle=spec.book.subtitle, authors=tuple(spec.book.authors),
         language=spec.book.language, publisher=spec.book.publisher, date=date, modified=modified,
         identifier=identifier, rights=spec.book.rights, description=spec.book.description,
         subjects=tuple(spec.book.subjects), cover=Cover(**spec.book.cover.model_dump()),
-        names_changed=bool(spec.redactions))
+        names_changed=bool(spec.redactions), isbn=spec.book.isbn or "", edition=spec.book.edition)
     posts = _corrected(validated.posts, validated)
     used: set[str] = set()
     pages = {p.slug: p for p in reversed(validated.pages)}  # the first export's page of a slug wins
@@ -235,7 +236,7 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
                     print_editions=tuple(PrintEdition(p.service, p.paper, p.trim, p.bleed) for p in (
                         spec.output.print if isinstance(spec.output.print, list) else [spec.output.print])),
-                    style_dir=(root / spec.output.style))
+                    style_dir=(root / spec.output.style), show_tags=spec.output.show_tags)
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
                 sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
                 redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),

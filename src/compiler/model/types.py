@@ -203,6 +203,8 @@ class Metadata:
     subjects: tuple[str, ...]
     cover: Cover = field(default_factory=Cover)
     names_changed: bool = False
+    isbn: str = field(default="", metadata=_NOT_TEXT)  # as the manifest writes it (check digit verified)
+    edition: str = "First edition"
 
 
 
@@ -231,6 +233,7 @@ class Output:
     style_dir: Path
     print_editions: tuple[PrintEdition, ...] = ()  # print-on-demand interiors and wrap covers
     screen: bool = True  # the screen edition (the formats above); False: print editions only
+    show_tags: bool = True  # label each post's tags under its title ("Filed under …"), or leave them out
 
 
 @dataclass(frozen=True, slots=True)

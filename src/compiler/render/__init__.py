@@ -26,27 +26,12 @@ from compiler.ingest.text import shown
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
 from compiler.render import nodes
+from compiler.render.typeset import typo
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
 PRINT_STYLESHEETS = ("book.css", "print.css")  # then page-<size>.css
 _NUMBERS = ("Zero One Two Three Four Five Six Seven Eight Nine Ten Eleven Twelve Thirteen Fourteen "
             "Fifteen Sixteen Seventeen Eighteen Nineteen Twenty").split()
-_SPACES = re.compile(r"[ \u00a0]+")
-_INVISIBLE = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-
-
-def typo(text: str) -> str:
-    """Typesetting clean-up of post text: plain single spaces, no invisible controls.
-
-    The model keeps the text exactly; only its rendering folds each run of
-    spaces and no-break spaces (the blog's editor typed ".\u00a0 " between
-    sentences and "in\u00a0Kazakhstan" at random) into one ordinary space, so
-    justified lines space evenly, and drops zero-width and bidi control
-    characters that would otherwise hide or reorder text.
-    """
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text))
-
-
 _LAST_WORD = re.compile(r" (\S+)$")
 
 

@@ -25,11 +25,14 @@ import io
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
 from compiler.model.nodes import Chart
+
+if TYPE_CHECKING:
+    from compiler.model import Book
 
 #: The series' colours: dark and light enough apart to read in greyscale print.
 PALETTE = ("#1f3a4d", "#c9a45c", "#8a9aa6", "#5b4636")
@@ -73,6 +76,17 @@ def chart_svg(chart: Chart, element_id: str, fonts: Path) -> Markup:
     return Markup(_finish(drawn, chart, element_id))
 
 
+def predraw(book: Book) -> int:
+    """Draw every chart of the book now (kept for the rendering), so that matplotlib is imported and
+    its work done before the build's memory limit applies; the number of charts."""
+    bodies = [s.content for s in (*book.front, *book.back)] + [c.intro for c in book.chapters]
+    drawn = [b for body in bodies for b in body.blocks if isinstance(b, Chart)]
+    fonts = _font_files(book.output.style_dir / "fonts")
+    for chart in drawn:
+        _draw(chart, fonts)
+    return len(drawn)
+
+
 def _font_files(fonts: Path) -> tuple[Path, ...]:
     return tuple(sorted(fonts.glob(f"{FONT}-*.ttf"))) if fonts.is_dir() else ()
 
@@ -97,10 +111,14 @@ def _draw(chart: Chart, fonts: tuple[Path, ...]) -> str:
         _plot(axes, chart)
         for side in ("top", "right"):
             axes.spines[side].set_visible(False)
-        axes.yaxis.grid(True, color="#d9d9d9", linewidth=0.5)
-        axes.set_axisbelow(True)
-        if chart.unit:
-            axes.set_ylabel(chart.unit)
+        if chart.kind == "line":
+            axes.yaxis.grid(True, color="#d9d9d9", linewidth=0.5)
+            axes.set_axisbelow(True)
+            if chart.unit:
+                axes.set_ylabel(chart.unit)
+        else:  # every bar carries its number: a value axis would say it twice
+            axes.spines["left"].set_visible(False)
+            axes.set_yticks([])
         if len(chart.series) > 1 or chart.kind == "line":
             axes.legend(frameon=False, loc="upper left", ncols=min(len(chart.series), 4))
         figure.tight_layout(pad=0.4)
@@ -117,8 +135,8 @@ def _plot(axes: object, chart: Chart) -> None:
     top = max((v for s in chart.series for v in s.values), default=1) or 1
     if chart.kind == "line":
         for n, series in enumerate(chart.series):
-            axes.plot(positions, series.values, marker="o", markersize=3.5, linewidth=1.4,
-                      color=PALETTE[n % len(PALETTE)], label=series.name or None)
+            axes.plot(positions, series.values, linewidth=1.4, color=PALETTE[n % len(PALETTE)],
+                      label=series.name or None)  # no markers: each point carries its number
             for x, y in zip(positions, series.values):
                 axes.annotate(number(y), (x, y), textcoords="offset points", xytext=(0, 5), ha="center",
                               fontsize=7.5)
@@ -132,19 +150,23 @@ def _plot(axes: object, chart: Chart) -> None:
             axes.bar_label(bars, labels=[number(v) for v in series.values], padding=2, fontsize=7.5)
     axes.set_xticks(positions, list(chart.labels))
     axes.set_ylim(0, top * 1.25)
-    axes.tick_params(axis="x", length=0)
+    axes.tick_params(axis="both", length=0)  # no tick marks: the SVG reuses no drawn shape (no <use>)
 
 
 def _finish(svg: str, chart: Chart, element_id: str) -> str:
-    """matplotlib's SVG made an inline element: no prolog, metadata or global style; ids prefixed and
-    only where referenced; a title and a description for assistive technology."""
+    """matplotlib's SVG made an inline element: no prolog, metadata, global style or ids of its own;
+    a title and a description for assistive technology."""
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.S)
     svg = re.sub(r"<style[^>]*>.*?</style>\s*", "", svg, flags=re.S)
+    # Nothing is drawn outside the axes and no shape is reused (no markers, no tick marks): no clip
+    # paths, no defs, and no id but the title's and the description's (compiler.ids.chart_ids).
+    svg = re.sub(r"<clipPath\b.*?</clipPath>\s*", "", svg, flags=re.S)
+    svg = re.sub(r'\sclip-path="url\(#[^)"]*\)"', "", svg)
+    if _REF.search(svg):
+        raise ValueError("a chart's SVG refers to a shape by id; compiler.ids.chart_ids names none")
+    svg = _ID.sub("", svg)
     svg = re.sub(r"<defs>\s*</defs>\s*", "", svg)
-    referenced = {m.group(2) for m in _REF.finditer(svg)}
-    svg = _ID.sub(lambda m: f' id="{element_id}-{m.group(1)}"' if m.group(1) in referenced else "", svg)
-    svg = _REF.sub(lambda m: f"{m.group(1)}{element_id}-{m.group(2)}", svg)
     svg = _STYLE.sub(_attributes, svg)
     title, desc = f"{element_id}-title", f"{element_id}-desc"
     svg = re.sub(r"<svg\b", f'<svg role="img" aria-labelledby="{title}" aria-describedby="{desc}"', svg, count=1)

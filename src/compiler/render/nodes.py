@@ -1,8 +1,9 @@
 """What ``styles/templates/nodes.html`` needs from Python to render the rich model as XHTML.
 
 :func:`register` adds the ``node_type`` filter (a node's class name, which
-the macros dispatch on), ``typo``, the ``footnote_numbers`` global and
-:class:`Outline` (the levels of a body's headings) to a Jinja2 environment; :func:`render_content` renders one body on its own (for
+the macros dispatch on), ``typo`` and ``extract`` (``compiler/render/typeset.py``), the
+``footnote_numbers`` and ``salutation`` globals and :class:`Outline` (the levels of a body's headings)
+to a Jinja2 environment; :func:`render_content` renders one body on its own (for
 goldens and previews), with the same autoescaping the book uses.
 """
 
@@ -204,15 +205,18 @@ def register(env: jinja2.Environment, fonts: Path | None = None,
     """Make ``nodes.html`` usable in ``env``; ``fonts``: the style folder's fonts (charts are set in
     them); ``post_titles``: post id → title, for the source line of a chart."""
     from compiler import ids
-    from compiler.render import charts, typo
+    from compiler.render import charts
+    from compiler.render.typeset import extract, salutation, typo
 
     def chart_svg(chart: Chart, element_id: str) -> Markup:
         return charts.chart_svg(chart, element_id, fonts or Path("/nonexistent"))
 
-    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, plain=plain_text)
+    env.filters.update(node_type=node_type, typo=typo, blank=blank, number=charts.number, plain=plain_text,
+                       extract=extract)
     env.globals.update(footnote_numbers=footnote_numbers, ids=ids, media_src=media_src, media_alt=media_alt,
                        thread=thread, outline=outline, chart_svg=chart_svg, post_titles=post_titles or {},
-                       embed_label=embed_label, qr_code=qr_code, edition="epub")  # print_html: "print"
+                       embed_label=embed_label, qr_code=qr_code, edition="epub",  # print_html: "print"
+                       salutation=salutation)
 
 
 def environment(style_dir: Path) -> jinja2.Environment:
