@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 ACE    := .ace/node_modules/@daisy/ace/package.json
 
-.PHONY: book test typecheck setup bench clean
+.PHONY: book test typecheck setup bench clean typo
 
 $(STAMP): pyproject.toml tools/setup-system
 	bash tools/setup-system
@@ -27,6 +27,11 @@ book: $(STAMP)
 test: $(STAMP) $(ACE)
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -n 2 --dist loadfile
+
+# The typography audit of a built PDF (default: the book's): make typo [PDF=out/other.pdf]
+PDF ?= out/slavery-is-not-dead.pdf
+typo: $(STAMP)
+	$(PY) -m compiler.typo_audit $(PDF)
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy

@@ -13,10 +13,12 @@ import bench_pages  # noqa: E402
 import bench_pandoc  # noqa: E402
 import bench_rebuild  # noqa: E402
 import bench_scale  # noqa: E402
+import bench_serve  # noqa: E402
 import bench_weasyprint  # noqa: E402
 
 if __name__ == "__main__":
     for name, module in (("dedup", bench_dedup), ("ingest", bench_ingest), ("vs pandoc", bench_pandoc), ("vs bare WeasyPrint", bench_weasyprint),
-                         ("rebuilds", bench_rebuild), ("scale", bench_scale), ("time per page", bench_pages)):
+                         ("rebuilds", bench_rebuild), ("scale", bench_scale), ("time per page", bench_pages),
+                         ("serve", bench_serve)):
         print(f"\n== {name}")
         module.main()

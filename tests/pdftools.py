@@ -13,10 +13,10 @@ from conftest import squash
 HYPHEN_BREAK = re.compile(r"\u2010\s*\n\s*")
 
 
-def page_texts(pdf: Path) -> list[str]:
-    """Text of each page (pdftotext, reading order), without running heads and folios."""
-    raw = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
-                         check=True).stdout
+def page_texts(pdf: Path, layout: bool = False) -> list[str]:
+    """Text of each page (pdftotext, reading order; with ``layout``, line by line as printed)."""
+    raw = subprocess.run(["pdftotext", *(["-layout"] if layout else []), "-enc", "UTF-8", str(pdf), "-"],
+                         capture_output=True, text=True, check=True).stdout
     pages = raw.split("\f")[:-1]
     return pages
 
@@ -39,8 +39,9 @@ def labels(pdf: Path) -> list[str]:
 
 
 def contents_entries(pdf: Path, titles: list[str]) -> dict[str, str]:
-    """The page number printed after each title in the contents pages."""
-    texts = page_texts(pdf)
+    """The page number printed after each title in the contents pages (read line by line as
+    printed: a title that wraps has its number on its last line, after the leaders)."""
+    texts = page_texts(pdf, layout=True)
     page_labels = labels(pdf)
     start = next(i for i, t in enumerate(texts) if t.lstrip().startswith("Contents"))
     toc = ""

@@ -124,6 +124,21 @@ def test_every_published_post_is_in_the_book_with_its_sentences(corpus) -> None:
     assert not failing, failing[:5]
 
 
+def test_the_theme_unit_test_book_meets_the_typography_limits(corpus) -> None:  # type: ignore[no-untyped-def]
+    """The typography audit (compiler/typo_audit.py) on a book no one tuned by hand."""
+    from compiler import typo_audit
+
+    if corpus["name"] != "theme-unit-test":
+        pytest.skip("the audit runs on the Theme Unit Test book")
+    assert corpus["pdf"] is not None, corpus["result"].stderr
+    figures = typo_audit.audit(corpus["pdf"])
+    print(typo_audit.report(figures, "Theme Unit Test"))
+    assert figures.body_lines > 300
+    from test_typo_audit import meets_the_limits
+
+    meets_the_limits(figures, stack=3)
+
+
 def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-def]
     if corpus["name"] not in EXPORTS:
         pytest.skip("a feed holds published posts only")

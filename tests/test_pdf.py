@@ -171,6 +171,14 @@ def test_other_page_sizes(tmp_path: Path, size: str, width: int, height: int, bo
     texts = [squash(t) for t in page_texts(pdf)]
     for title, label in printed.items():
         assert squash(title) in texts[page_labels.index(label)]
+    # The typography audit (issue #14's limits; A4 in test_typo_audit.py) on this size's build.
+    from compiler import typo_audit
+
+    figures = typo_audit.audit(pdf)
+    print(typo_audit.report(figures, size))
+    from test_typo_audit import meets_the_limits
+
+    meets_the_limits(figures, fragments=1)  # NOT MET: see test_typo_audit.meets_the_limits
 
 
 def test_a4_page_size(built) -> None:  # type: ignore[no-untyped-def]

@@ -189,9 +189,11 @@ def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
     first = serving.note_workers()
     manifest = serving.project / "book.yaml"
     good = manifest.read_text(encoding="utf-8")
+    errors = 0
     for n in range(50):
-        if n == 20:
+        if n == 20:  # broken in the middle, and built broken (the error is shown) before edits go on
             manifest.write_text(good + "\nbogus: [\n", encoding="utf-8")
+            errors = serving.wait(lambda s: s["status"] == "error")["build"]
         if n == 30:
             manifest.write_text(good, encoding="utf-8")
         _edit(serving.project, f"Qxj{100 + n}")
@@ -201,6 +203,7 @@ def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
     state = serving.wait(lambda s: s["status"] == "ok" and
                          last.encode() in subprocess.run(["pdftotext", str(serving.project / "out" / s["pdf"][5:]),
                                                           "-"], capture_output=True).stdout, timeout=180)
+    assert state["build"] > errors > 0
     time.sleep(1.5)  # nothing more to build
     assert serving.state()["version"] == state["version"]
     pdf = serving.get(state["pdf"])[1]

@@ -199,6 +199,20 @@ class RedactionSpec(_Strict):
     replacement: NonEmpty
 
 
+class HyphenationSpec(_Strict):
+    """Names never to hyphenate besides capitalised words; ``Ka|zakh|stan`` may break at ``|`` only."""
+
+    names: list[Annotated[str, Field(min_length=1, max_length=100)]] = []
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if re.search(r"\s\||\|\s|^\||\|$|\|\|", name):
+                raise ValueError(f"'{name}': a '|' marks a break point between two letters of a word")
+        return value
+
+
 class ManifestSpec(_Strict):
     book: BookSpec
     sources: list[NonEmpty]  # globs inside the project ([] when every source is external)
@@ -214,6 +228,7 @@ class ManifestSpec(_Strict):
     output: OutputSpec = OutputSpec()
     corrections: list[CorrectionSpec] = []
     redactions: list[RedactionSpec] = []
+    hyphenation: HyphenationSpec = HyphenationSpec()  # names never hyphenated, or only at given points
 
     @model_validator(mode="after")
     def _some_source(self) -> ManifestSpec:

@@ -236,7 +236,8 @@ def assemble(validated: Validated, redact: Callable[[Book], Book] | None = None)
                     formats=tuple(spec.output.formats), page_size=spec.output.page_size,
                     print_editions=tuple(PrintEdition(p.service, p.paper, p.trim, p.bleed) for p in (
                         spec.output.print if isinstance(spec.output.print, list) else [spec.output.print])),
-                    style_dir=(root / spec.output.style), show_tags=spec.output.show_tags)
+                    style_dir=(root / spec.output.style), show_tags=spec.output.show_tags,
+                    names=tuple(spec.hyphenation.names))
     book = Book(meta=meta, front=front, chapters=chapters, back=back, output=output, root=root,
                 sources=tuple(Path(os.path.relpath(p, root)).as_posix() for p in validated.sources),
                 redactions=tuple(Redaction(r.term, r.replacement) for r in spec.redactions),

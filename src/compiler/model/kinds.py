@@ -30,7 +30,7 @@ EDITIONS: tuple[Edition, ...] = get_args(Edition)
 
 #: Words of running text a page of each size holds: a first guess of page counts (the parts'
 #: first folios, ``check``'s estimate); a wrong guess costs only a second layout.
-WORDS_PER_PAGE: dict[PageSize, int] = {"A4": 450, "Letter": 430, "6x9in": 250}
+WORDS_PER_PAGE: dict[PageSize, int] = {"A4": 350, "Letter": 300, "6x9in": 210}
 
 SectionKind = Literal["dedication", "epigraph", "foreword", "preface", "introduction",
                       "how-to-help", "about-the-authors", "acknowledgements", "sources",

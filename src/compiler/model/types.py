@@ -234,6 +234,7 @@ class Output:
     print_editions: tuple[PrintEdition, ...] = ()  # print-on-demand interiors and wrap covers
     screen: bool = True  # the screen edition (the formats above); False: print editions only
     show_tags: bool = True  # label each post's tags under its title ("Filed under …"), or leave them out
+    names: tuple[str, ...] = ()  # the manifest's hyphenation.names: never hyphenated (print only)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cssselect2  # type: ignore[import-untyped]
 import pydyf
 import weasyprint
 import weasyprint.layout
@@ -33,7 +34,7 @@ from weasyprint.text.fonts import FontConfiguration
 from compiler import files, ids, urls
 from compiler.fonts import apply_plan
 from compiler.model import Book, PageBreak
-from compiler.pdf import roman, stylesheet_paths
+from compiler.pdf import breaks, roman, stylesheet_paths
 
 
 
@@ -102,13 +103,23 @@ def _styles(root: Path, style_dir: Path, page_size: str,
 
 def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
                 shift: Callable[[int], int] | None = None) -> Any:
-    """Lay out one print HTML document (a WeasyPrint ``Document``). ``shift``, given the page count
-    once the document is paginated, says how far to move every folio (and every other use of the
-    page counter in the margin boxes) from the one the document's first page restarts it at."""
+    """Lay out one print HTML document (a WeasyPrint ``Document``), laid out again until the
+    line-break rules hold (:mod:`compiler.pdf.breaks`: no hyphen across a page turn or into a
+    paragraph's last line, at most two hyphenated lines in a row, no runt). ``shift``, given the
+    page count once the document is paginated, says how far to move every folio (and every other
+    use of the page counter in the margin boxes) from the one the document's first page restarts it at."""
     fonts, sheets = _styles(root, style_dir, page_size, fetcher)
-    with _moved_folios(shift) if shift is not None else contextlib.nullcontext():
-        return weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    parsed = weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher)
+
+    def refresh() -> None:  # the parsed tree changed: WeasyPrint's selector wrapper must see it
+        parsed.wrapper_element = cssselect2.ElementWrapper.from_html_root(parsed.etree_element,
+                                                                          content_language=None)
+
+    def render() -> Any:
+        with _moved_folios(shift) if shift is not None else contextlib.nullcontext():
+            return parsed.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    document, _left = breaks.enforce(render, refresh, parsed.etree_element)
+    return document
 
 
 @contextlib.contextmanager

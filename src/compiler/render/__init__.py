@@ -25,7 +25,7 @@ from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest.text import shown
 from compiler.model import Book, DateSpan
 from compiler.model.kinds import SECTION_KINDS
-from compiler.render import nodes
+from compiler.render import hyphenation, nodes
 from compiler.render.typeset import typo
 
 FONTS = {"serif": "EB Garamond", "sans": "Lato"}
@@ -170,8 +170,19 @@ class Renderer:
             raise _template_error(jinja2.TemplateRuntimeError(f"{type(exc).__name__}: {exc}"), *place) from None
 
     def print_html(self, part: Slice = WHOLE) -> str:
-        """The book (or one slice of it) as one HTML document, for WeasyPrint."""
-        return self.render("book.html", href=lambda target: f"#{target}", scope=part, edition="print")
+        """The book (or one slice of it) as one HTML document, for WeasyPrint, with the
+        hyphenation policy's marks (:mod:`compiler.render.hyphenation`: names kept whole, short
+        last words tied)."""
+        html = self.render("book.html", href=lambda target: f"#{target}", scope=part, edition="print")
+        return hyphenation.mark(html, self.names)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Words never hyphenated besides capitalised ones: the manifest's ``hyphenation.names``,
+        the authors, subjects and every post's tags."""
+        book = self.book
+        tags = (tag for post in book.posts for tag in post.tags)
+        return (*book.output.names, *book.meta.authors, *book.meta.subjects, *tags)
 
     def epub_document(self, part: str, href: Callable[[str], str], title: str, body_type: str,
                       **context: Any) -> str:

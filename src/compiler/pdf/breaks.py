@@ -1,0 +1,314 @@
+"""Line-break rules a greedy line breaker cannot keep, enforced after layout.
+
+WeasyPrint breaks each line as it comes. After a document (the book, or one
+part of it) is laid out, :func:`offences` reads its line boxes and finds:
+
+- a hyphenated line that is the last of its page while its paragraph goes on
+  over the page turn;
+- a hyphenated line followed by its paragraph's last line (no hyphen on a
+  paragraph's last line, so no fragment such as "tions." ends a paragraph);
+- a third hyphenated line in a row;
+- a hyphenation break inside a capitalised word, or leaving fewer than 3
+  letters on a side (kept out before layout; checked again here);
+- a paragraph's last line of one word shorter than 8 characters (a runt).
+
+Loose lines are not mended here: tracking a paragraph by a hundredth of an em,
+tried in turn, cured too few of them for the layouts it cost.
+
+:func:`mark` then changes the parsed document: the broken word is set in
+``<span class="nh">`` (``hyphens: manual``; a word's own hyphen: ``.nb``,
+``white-space: nowrap``), a runt's last space becomes a no-break space, and
+the document is laid out again, until nothing is found or :data:`ROUNDS`
+layouts were made. Only the print layout changes: the model, the HTML the
+cache keys on and the EPUB stay as they were, and the rules always give the
+same result for the same HTML (the bytes stay reproducible).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+ROUNDS = 6  # layouts at most, the first included
+RUNT = 8
+SHORT = 3
+HARD = "-"
+_WORDS = re.compile(r"\S+")
+_SPACE = re.compile(r"[ \t\n\r]")
+
+
+@dataclass
+class LineInfo:
+    """One line box of the body: its page, its paragraph (block element), its text and how it ends."""
+
+    page: int
+    block: Any  # the block element (an ElementTree element)
+    text: str
+    end: Any  # the element whose text ends the line
+    hyphen: str  # "soft", "hard" or ""
+    justified: bool
+    short: bool = False  # ends short of the measure: a paragraph's last line, or one before a <br>
+
+
+def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any = None) -> None:
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox):
+        return
+    if isinstance(box, boxes.LineBox):
+        texts = [t for t in _text_boxes(box)]
+        if not texts:
+            return
+        text = "".join(t.text for t in texts)
+        last = texts[-1]
+        style = last.style
+        hyphen = ""
+        if style["hyphens"] != "none" and last.text.endswith(style["hyphenate_character"]):
+            hyphen = "soft"
+        elif len(last.text) > 1 and last.text.endswith(HARD) and last.text[-2].isalnum():
+            hyphen = "hard"
+        justified = box.style["text_align_all"] == "justify"
+        end = max(t.position_x + t.width for t in texts)
+        right = container.content_box_x() + container.width if container is not None else end
+        short = right - end > 1.0
+        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short))
+        return
+    element = getattr(box, "element", None)
+    if isinstance(box, boxes.BlockContainerBox):
+        container = box
+        if element is not None:
+            block = element
+    for child in getattr(box, "children", ()) or ():
+        _lines(child, page, block, out, container)
+
+
+def _text_boxes(box: Any) -> Iterator[Any]:
+    from weasyprint.formatting_structure import boxes
+
+    for child in box.children:
+        if isinstance(child, boxes.TextBox):
+            yield child
+        elif isinstance(child, boxes.InlineBox):
+            yield from _text_boxes(child)
+
+
+def lines(document: Any) -> list[LineInfo]:
+    """Every line box of the document's pages (page margins left out), in order."""
+    out: list[LineInfo] = []
+    for number, page in enumerate(document.pages):
+        _lines(page._page_box, number, None, out)
+    return out
+
+
+@dataclass(frozen=True)
+class Offence:
+    """A rule broken at one line: ``nohyphen`` (a word to keep whole) or ``tie`` (a runt)."""
+
+    kind: str
+    block: Any
+    word: str
+    where: str  # for a reader: the line's text
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text if c.isalnum())
+
+
+def _broken_word(line: LineInfo, after: LineInfo) -> str:
+    """The whole word a hyphenated line breaks, as the source writes it."""
+    head = (_WORDS.findall(line.text) or [""])[-1]
+    tail = (_WORDS.findall(after.text) or [""])[0]
+    if line.hyphen == "soft":
+        head = head[:-1]
+    word = head + tail
+    return re.sub(r"^[^\w]+|[^\w]+$", "", word)
+
+
+def offences(found: list[LineInfo]) -> list[Offence]:
+    """The rules the laid-out lines break (see the module's docstring)."""
+    out: list[Offence] = []
+    last_of: dict[int, int] = {}
+    for i, line in enumerate(found):
+        last_of[id(line.block)] = i
+    last_on_page = {line.page: i for i, line in enumerate(found)}
+    run = 0
+    for i, line in enumerate(found):
+        after = found[i + 1] if i + 1 < len(found) else None
+        run = run + 1 if line.hyphen else 0
+        if line.hyphen and after is not None and after.block is line.block:
+            word = _broken_word(line, after)
+            head = _letters((_WORDS.findall(line.text) or [""])[-1])
+            tail = _letters(re.split(r"[^\w]", (_WORDS.findall(after.text) or [""])[0], maxsplit=1)[0])
+            reasons = [
+                last_on_page[line.page] == i,  # across a page turn
+                last_of[id(line.block)] == i + 1 or after.short,  # into a paragraph's (or <br>'s) last line
+                run > 2,  # a third in a row
+                line.hyphen == "soft" and (word[:1].isupper() or len(head) < SHORT or len(tail) < SHORT),
+            ]
+            if any(reasons) and word:
+                out.append(Offence("nohyphen" if line.hyphen == "soft" else "nobreak", line.block, word, line.text))
+                if run > 2 and line.hyphen == "hard" and found[i - 1].hyphen == "soft" \
+                        and found[i - 1].block is line.block:  # the stack's own break is the surer one to undo
+                    out.append(Offence("nohyphen", line.block, _broken_word(found[i - 1], line), found[i - 1].text))
+                run = 0
+        before = found[i - 1] if i else None
+        if (last_of[id(line.block)] == i or line.short) and before is not None and before.block is line.block \
+                and line.justified and not before.short:
+            words = _WORDS.findall(line.text)
+            if len(words) == 1 and len(words[0]) < RUNT and not before.hyphen:
+                previous = (_WORDS.findall(before.text) or [""])[-1]
+                out.append(Offence("tie", line.block, f"{previous} {words[0]}", line.text))
+    return out
+
+
+_FORCED = ("page", "left", "right", "recto", "verso")
+TOP_CLASS = "page-top"  # styles/print.css: .page-top { margin-top: 0 !important; }
+
+
+def page_tops(document: Any) -> list[Any]:
+    """The element of each page (after an unforced break) whose space above opens the page:
+    WeasyPrint truncates such a margin only for a child of the root, not inside our sections."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for number, page in enumerate(document.pages):
+        if number == 0:
+            continue
+        box = page._page_box
+        while box is not None:
+            children = [c for c in getattr(box, "children", ()) or () if not isinstance(c, boxes.MarginBox)]
+            box = children[0] if children and isinstance(children[0], boxes.BlockLevelBox) else None
+            if box is None or (box.style["break_before"] in _FORCED and not _continued(box)):
+                break  # a page opened by a forced break (a chapter, a section) keeps its space
+            element = getattr(box, "element", None)
+            if element is not None and element.tag not in ("html", "body") and box.margin_top and \
+                    not _continued(box):
+                found.append(element)
+                break
+    return found
+
+
+def _continued(box: Any) -> bool:
+    """A box that goes on from the page before (its margin was laid out there)."""
+    return "top" in getattr(box, "remove_decoration_sides", ())
+
+
+def _classes(element: Any) -> list[str]:
+    return (element.get("class") or "").split()
+
+
+def mark_tops(document: Any, root: Any) -> int:
+    """Drop the space above each element that opens a page; restore it on elements that no longer
+    do (an earlier page changed), and never drop it there again. The number of changes."""
+    tops = {id(e): e for e in page_tops(document)}
+    changes = 0
+    for element in root.iter():
+        classes = _classes(element)
+        on_top = id(element) in tops
+        if on_top and TOP_CLASS not in classes and element.get("data-top") != "restored":
+            element.set("class", " ".join([*classes, TOP_CLASS]))
+            changes += 1
+        elif not on_top and TOP_CLASS in classes:  # once only: marks that flip each other never end
+            element.set("class", " ".join(c for c in classes if c != TOP_CLASS))
+            element.set("data-top", "restored")
+            changes += 1
+    return changes
+
+
+def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
+    """``text`` split into non-matching and matching pieces, alternately (first and last non-matching)."""
+    out, at = [], 0
+    for match in pattern.finditer(text):
+        out += [text[at:match.start()], match.group(0)]
+        at = match.end()
+    return out + [text[at:]]
+
+
+def _wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
+    """Set every match of ``pattern`` in ``element``'s text (not in code, nor already wrapped) in a
+    ``<span class=cls>``; the number wrapped."""
+    if element.tag in ("code", "pre") or (element.tag == "span" and element.get("class") in ("nh", "nb")):
+        return 0
+    count = 0
+    children = list(element)
+    if element.text:
+        pieces = _pieces(element.text, pattern)
+        if len(pieces) > 1:
+            element.text = pieces[0]
+            for k in range(1, len(pieces), 2):
+                span = element.makeelement("span", {"class": cls})
+                span.text, span.tail = pieces[k], pieces[k + 1]
+                element.insert(k // 2, span)
+                count += 1
+    for child in children:
+        count += _wrap(child, pattern, cls)
+        if child.tail:
+            pieces = _pieces(child.tail, pattern)
+            if len(pieces) > 1:
+                child.tail = pieces[0]
+                at = list(element).index(child) + 1
+                for k in range(1, len(pieces), 2):
+                    span = element.makeelement("span", {"class": cls})
+                    span.text, span.tail = pieces[k], pieces[k + 1]
+                    element.insert(at + k // 2, span)
+                    count += 1
+    return count
+
+
+def _tie(element: Any) -> bool:
+    """Turn the last space of ``element``'s text into a no-break space."""
+    nodes: list[tuple[Any, str]] = []
+
+    def walk(e: Any) -> None:
+        nodes.append((e, "text"))
+        for child in e:
+            walk(child)
+            nodes.append((child, "tail"))
+    walk(element)
+    seen_word = False
+    for node, attr in reversed(nodes):
+        text = getattr(node, attr) or ""
+        for pos in range(len(text) - 1, -1, -1):
+            if _SPACE.match(text[pos]):
+                if seen_word:
+                    setattr(node, attr, text[:pos] + "\u00a0" + text[pos + 1:])
+                    return True
+            else:
+                seen_word = True
+    return False
+
+
+def mark(found: list[Offence]) -> int:
+    """Change the parsed document so that each offence cannot happen again; the changes made."""
+    changes = 0
+    for offence in found:
+        if offence.kind == "tie":  # the runt's word and the one before it, kept on one line
+            first, last = offence.word.split(" ")
+            pattern = re.compile(rf"(?<![\w-]){re.escape(first)}\s+{re.escape(last)}(?![\w])")
+            changes += _wrap(offence.block, pattern, "nb") > 0 or _tie(offence.block)
+            continue
+        pattern = re.compile(rf"(?<![\w-]){re.escape(offence.word)}(?![\w])")
+        changes += _wrap(offence.block, pattern, "nh" if offence.kind == "nohyphen" else "nb") > 0
+    return changes
+
+
+def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = None) -> tuple[Any, list[Offence]]:
+    """Lay out with ``render`` until no rule is broken (at most :data:`ROUNDS` layouts), calling
+    ``refresh`` after each change of the parsed document (``root``: its tree, whose page-opening
+    spaces are dropped too); the last layout and what it still breaks."""
+    document = render()
+    left: list[Offence] = []
+    for _ in range(ROUNDS - 1):
+        left = offences(lines(document))
+        changed = mark(left) if left else 0
+        if root is not None:
+            changed += mark_tops(document, root)
+        if not changed:
+            break
+        refresh()
+        document = render()
+    else:
+        left = offences(lines(document))
+    return document, left
