@@ -223,3 +223,38 @@ def test_the_parser_is_never_handed_more_than_its_depth():
     assert "x<p>y</p>" not in html and "x" in html and "y" in html
     ordinary = "<ul>" + "<li>item" * 5000 + "</ul><p>" * 3000
     assert cap_depth(ordinary) == (ordinary, False)  # implied end tags do not nest
+
+
+HOSTILE_CASES = {
+    "script": ('<p>a</p><script>alert("x")</script>', "<script> dropped"),
+    "iframe": ('<iframe src="https://evil.example/x"></iframe><p>b</p>', "iframe from evil.example dropped"),
+    "onerror": ('<p>c</p><img src="https://ex.example/a.png" alt="x" onerror="alert(1)">', None),
+    "javascript link": ('<p><a href="javascript:alert(1)">j</a></p>', "link to a javascript: address dropped"),
+    "file link": ('<p><a href="file:///etc/passwd">f</a></p>', "link to a file: address dropped"),
+    "data svg with script": ('<img src="data:image/svg+xml;base64,PHN2Zz48c2NyaXB0PmFsZXJ0KDEpPC9zY3JpcHQ+PC9zdmc+"'
+                             ' alt="d">', "image with a data source dropped"),
+    "inline svg with script": ("<p>s</p><svg><script>alert(1)</script></svg>", "<svg> dropped"),
+    "css url()": ('<p style="background:url(https://track.example/p.gif)">c</p>', "style attributes with url()"),
+    "css @import": ("<style>@import url(https://evil.example/x.css);</style><p>i</p>", "<style> dropped"),
+    "tracking pixel": ('<p>t<img src="https://track.example/pixel.gif" width="1" height="1" alt=""></p>',
+                       "1×1 image from track.example dropped (a tracking pixel)"),
+    "object": ('<object data="https://evil.example/x.swf"></object><p>o</p>', "<object> dropped"),
+    "meta refresh": ('<meta http-equiv="refresh" content="0;url=https://evil.example"><p>m</p>', "<meta> dropped"),
+    "base": ('<base href="https://evil.example/"><p><a href="https://ok.example/">b</a></p>', "<base> dropped"),
+    "form": ('<form action="https://evil.example/"><input name="q"><button>go</button></form><p>x</p>',
+             "<form> dropped"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CASES))
+def test_hostile_html_never_runs_or_fetches_and_says_what_it_dropped(case):
+    html, expected = HOSTILE_CASES[case]
+    model, warnings = content(html)
+    dump = json.dumps(to_data(model))
+    for needle in ("alert", "evil.example", "track.example", "javascript", "file:", "data:", "onerror", "passwd"):
+        assert needle not in dump, (case, needle, dump)
+    if expected is None:  # an event attribute is simply never read: the image stays, without it
+        assert warnings == [] and "ex.example/a.png" in dump
+    else:
+        assert any(expected in w for w in warnings), (case, warnings)
+        assert all(w.startswith("post 7: ") for w in warnings)

@@ -73,6 +73,11 @@ class HtmlReader:
         self.footnote_ids = footnote_ids
         self._warned: set[str] = set()
 
+    def dropped(self, tag: str) -> None:
+        """Say that an element that runs, fetches or asks for input was left out (once a kind)."""
+        if tag in _ACTIVE:
+            self.warn(f"<{tag}> dropped: a book runs no code and fetches nothing")
+
     def warn(self, message: str) -> None:
         if message not in self._warned:
             self._warned.add(message)
@@ -157,6 +162,7 @@ class HtmlReader:
         if tag == "figcaption":
             return self.blocks(node, depth)
         if tag in DROP:
+            self.dropped(tag)
             return []
         return self.blocks(node, depth)  # li outside a list, div, section…
 
@@ -323,6 +329,7 @@ class HtmlReader:
                 return out
             return [Text(value)]
         if tag in DROP or tag == "-comment":
+            self.dropped(tag)
             return []
         if depth > MAX_DEPTH:
             self.warn(f"inline markup nested deeper than {MAX_DEPTH} levels kept as plain text")
@@ -344,8 +351,12 @@ class HtmlReader:
         if tag in _STRONG:
             return [Strong(tuple(children))]
         if tag == "a":
-            href = safe_href(node.attributes.get("href"))
+            raw = (node.attributes.get("href") or "").strip()
+            href = safe_href(raw)
             if href is None:
+                scheme = _SCHEME.match(raw)
+                if scheme and scheme[1].lower() not in ("http", "https", "mailto"):
+                    self.warn(f"link to a {scheme[1].lower()}: address dropped, its words kept")
                 return children
             return [Link(href, tuple(children), node.attributes.get("title") or "")]
         if tag == "sup":
@@ -373,8 +384,20 @@ class HtmlReader:
         if not src or scheme not in ("", "http", "https"):
             self.warn(f"image with a {scheme or 'missing'} source dropped")
             return [Text(alt)] if alt else []
-        run.images.append(Image(src, alt, _number(attrs.get("width")), _number(attrs.get("height"))))
+        width, height = _number(attrs.get("width")), _number(attrs.get("height"))
+        if width is not None and height is not None and width <= 2 and height <= 2:
+            self.warn(f"{width}×{height} image from {host(src) or 'the site'} dropped (a tracking pixel)")
+            return []
+        run.images.append(Image(src, alt, width, height))
         return []
+
+
+#: Dropped elements worth a warning: they would run, fetch, or ask the reader for input.
+_ACTIVE = frozenset({"script", "style", "object", "embed", "applet", "form", "input", "button", "select",
+                     "textarea", "meta", "link", "base", "frame", "frameset", "canvas", "svg", "math", "portal",
+                     "dialog"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_STYLE_FETCH = re.compile(r"""style\s*=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
 
 
 def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | None = None,
@@ -386,6 +409,8 @@ def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | No
     """
     messages: list[str] = []
     reader = HtmlReader(where, warn or messages.append, frozenset(i for i, _ in footnotes))
+    if _STYLE_FETCH.search(html):
+        reader.warn("style attributes with url(), @import or expression() ignored: nothing is fetched")
     html, capped = cap_depth(html)
     if capped:
         reader.warn(f"elements nested deeper than {MAX_PARSE_DEPTH} levels read as plain text")
