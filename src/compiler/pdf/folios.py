@@ -8,9 +8,8 @@ heads and folios) after it has paginated the whole part. So each worker, once
 its part is paginated, posts the part's page count here and, for a group
 after the first, waits for the counts of the groups before it; the margin
 boxes are then drawn with the true folios (:func:`compiler.pdf.layout.render_html`)
-and the part is never laid out twice. The counts live in a small block of
-shared memory that the build creates and removes, and that workers open by
-name; a part laid out in the build's own process never waits (nothing else
+and the part is never laid out twice. The counts live in a small file that the build creates and removes, and that
+workers open by name; a part laid out in the build's own process never waits (nothing else
 would post the counts), and a part whose wait times out keeps its guess, which
 the build then lays out again, as it would without this board.
 """
@@ -21,7 +20,7 @@ import os
 import struct
 import time
 from dataclasses import dataclass
-from multiprocessing import shared_memory
+import tempfile
 
 #: Groups a board holds (a book of more groups shares the counts of its first ones only).
 SLOTS = 255
@@ -31,35 +30,41 @@ _POLL = 0.005
 _FORMAT = f"<{SLOTS + 1}i"  # slot 0: the build's process id; slot 1 + k: group k's pages (0: not known)
 
 
-def _buffer(memory: shared_memory.SharedMemory) -> memoryview:
-    buffer = memory.buf
-    assert buffer is not None  # open until closed
-    return buffer
-
-
 class Board:
-    """The build's side: create the shared counts, post the ones it knows, remove them at the end."""
+    """The build's side: create the shared counts, post the ones it knows, remove them at the end.
+
+    The counts are a small file in the system's temporary folder, read and written a number at a
+    time (``pread``/``pwrite``): no shared-memory block, whose resource tracker prints a traceback
+    when a build stopped by its memory limit fails to map one."""
 
     def __init__(self) -> None:
-        self.memory = shared_memory.SharedMemory(create=True, size=struct.calcsize(_FORMAT))
-        struct.pack_into("<i", _buffer(self.memory), 0, os.getpid())
-        self.name = self.memory.name
+        fd, self.name = tempfile.mkstemp(prefix="compiler-folios-")
+        self.fd = fd
+        os.write(fd, struct.pack(_FORMAT, os.getpid(), *([0] * SLOTS)))
 
     def post(self, group: int, pages: int) -> None:
         """Group ``group`` has ``pages`` pages (from the part cache, or laid out)."""
         if 0 <= group < SLOTS:
-            struct.pack_into("<i", _buffer(self.memory), 4 * (group + 1), pages)
+            os.pwrite(self.fd, struct.pack("<i", pages), 4 * (group + 1))
 
     def close(self) -> None:
-        self.memory.close()
-        self.memory.unlink()
+        os.close(self.fd)
+        try:
+            os.unlink(self.name)
+        except OSError:
+            pass
+
+
+def _read(fd: int, first: int, count: int) -> tuple[int, ...]:
+    data = os.pread(fd, 4 * count, 4 * first)
+    return struct.unpack(f"<{len(data) // 4}i", data[: 4 * (len(data) // 4)])
 
 
 @dataclass(frozen=True)
 class Seat:
     """A worker's side, for one group: post its count, and learn its true first folio."""
 
-    board: str  # the shared memory's name
+    board: str  # the counts' file
     group: int
 
     def first_folio(self, pages: int, guess: int | None) -> int | None:
@@ -68,22 +73,24 @@ class Seat:
         if not 0 <= self.group < SLOTS:
             return guess
         try:
-            memory = shared_memory.SharedMemory(name=self.board)
+            fd = os.open(self.board, os.O_RDWR)
         except OSError:  # the build is over (its board removed): nobody needs the count
             return guess
         try:
-            struct.pack_into("<i", _buffer(memory), 4 * (self.group + 1), pages)
+            os.pwrite(fd, struct.pack("<i", pages), 4 * (self.group + 1))
             if self.group == 0:
                 return None
-            if struct.unpack_from("<i", _buffer(memory), 0)[0] == os.getpid():
+            if _read(fd, 0, 1) == (os.getpid(),):
                 return guess  # laid out in the build's own process: nobody else posts the counts
             deadline = time.monotonic() + WAIT
             while True:
-                counts = struct.unpack_from(f"<{self.group}i", _buffer(memory), 4)
-                if all(counts):
+                counts = _read(fd, 1, self.group)
+                if len(counts) == self.group and all(counts):
                     return 1 + sum(n + n % 2 for n in counts)  # each part ends on a left-hand page
                 if time.monotonic() > deadline:
                     return guess
                 time.sleep(_POLL)
+        except OSError:
+            return guess
         finally:
-            memory.close()
+            os.close(fd)
