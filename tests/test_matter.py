@@ -165,10 +165,12 @@ def test_the_post_line_labels_tags_and_shows_dates(pages, epub, book_model) -> N
     by_id = {section.get("id"): text for text, section in metas}
     assert by_id["shelters-for-victims-of-human-trafficking-in-kazakhstan"] == "Filed under IOM, Ministry of Justice"
     assert by_id["the-future-of-freed-slaves-in-kazakhstan"] == "6 February 2012"
-    title = [line for page in pages for line in page.lines
-             if line.text == "Former Kazakh Police Officer Writes about Human Trafficking"][-1]  # not the contents
-    below = min((line for line in pages[title.page].lines if line.y0 > title.y0), key=lambda line: line.y0)
-    assert below.text == "Filed under IOM"
+    title = [line for page in pages for line in page.lines  # the heading, not the contents' entry
+             if line.text.startswith("Former Kazakh Police Officer") and ". ." not in line.text][-1]
+    below = sorted((line for line in pages[title.page].lines if line.y0 > title.y0), key=lambda line: line.y0)
+    rest = "Former Kazakh Police Officer Writes about Human Trafficking"[len(title.text):].strip()
+    post_line = below[1] if rest and below[0].text == rest else below[0]  # after a title set on two lines
+    assert post_line.text == "Filed under IOM"
 
 
 def test_the_manifest_turns_the_tags_off(book_model) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +179,8 @@ def test_the_manifest_turns_the_tags_off(book_model) -> None:  # type: ignore[no
     quiet = replace(book_model, output=replace(book_model.output, show_tags=False))
     html = Renderer(quiet).print_html()
     assert "Filed under" not in html and 'class="tags"' not in html
-    assert '<time datetime="2012-02-06">6 February 2012</time>' in html
+    # (print HTML: names in no-hyphenation spans, a short last word tied with a no-break space)
+    assert '<time datetime="2012-02-06">6 February&#160;2012</time>' in re.sub(r"</?span[^>]*>", "", html)
     assert Renderer(book_model).print_html().count("Filed under ") == 12
 
 
@@ -269,7 +272,8 @@ def test_contents_leaders_keep_their_distance(pages, book_model) -> None:  # typ
     assert len(entries) >= len(book_model.posts) + len(book_model.chapters)
     for words in _TOC_WORDS[start]:
         first_dot = next(i for i, w in enumerate(words) if w[2] == ".")
-        assert first_dot > 0, words
+        if first_dot == 0:  # a title that fills its line: the leaders and the number follow on the next
+            continue
         gap = words[first_dot][0] - words[first_dot - 1][1]
         assert gap >= 4.5, (" ".join(w[2] for w in words[:first_dot]), gap)
 
