@@ -181,7 +181,7 @@ def test_the_manifest_turns_the_tags_off(book_model) -> None:  # type: ignore[no
     assert "Filed under" not in html and 'class="tags"' not in html
     # (print HTML: names in no-hyphenation spans, a short last word tied with a no-break space)
     assert '<time datetime="2012-02-06">6 February&#160;2012</time>' in re.sub(r"</?span[^>]*>", "", html)
-    assert Renderer(book_model).print_html().count("Filed under ") == 12
+    assert Renderer(book_model).print_html().count("Filed under") == 12
 
 
 # ---------------------------------------------------------------- copy-editing as typesetting
