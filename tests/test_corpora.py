@@ -75,7 +75,7 @@ def _letters(text: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(squash(typo(text))) if len(_letters(s)) >= 2]
+    return [s.strip() for s in _SENTENCE.split(squash(text)) if len(_letters(s)) >= 2]  # text as set already
 
 
 def _pdf_texts(pdf: Path) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import fields, is_dataclass, replace
 from typing import Any, TypeVar
 
-from compiler.model.nodes import Block, Blockquote, Content, Inline, Paragraph, Text, paragraphs
+from compiler.model.nodes import Block, Blockquote, Content, Inline, Paragraph, Text, map_text, paragraphs
 
 N = TypeVar("N")
 
@@ -178,5 +178,5 @@ def _extracted(node: N) -> N:
 def typeset_paragraphs(content: Content) -> Iterator[str]:
     """The paragraphs of a body as the book sets them: extracts without their enclosing marks,
     every text through :func:`typo`. The fidelity tests look for these in the outputs."""
-    for text in paragraphs(_extracted(content)):
-        yield typo(text)
+    # as the templates set them: each text run through typo, code (inline or a block) exactly as written
+    yield from paragraphs(map_text(_extracted(content), typo, roles=("prose",)))
