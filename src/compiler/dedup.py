@@ -14,8 +14,6 @@ changes nothing.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 import unicodedata
 from collections import defaultdict
@@ -26,6 +24,7 @@ from rapidfuzz import fuzz
 from slugify import slugify
 
 from compiler import ids
+from compiler.limits import no_cycle_collection
 from compiler.model import DateSpan, Merge, Post, PostCopy, Seen
 from compiler.model.nodes import plain_text
 
@@ -229,26 +228,13 @@ def _tags(copies: Sequence[PostCopy]) -> tuple[str, ...]:
     return tuple(sorted(seen.values(), key=lambda t: (t.casefold(), t)))
 
 
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: dedup allocates hundreds of thousands of
-    acyclic objects, and collections of the growing heap made it superlinear (bench_dedup)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def dedup(copies: Iterable[PostCopy]) -> tuple[list[Post], list[Merge]]:
     """Fold copies into unique posts; return the posts and what was merged.
 
     Near copies (equal after folding quotes, dashes, spaces and case) report a
     similarity of 1.0: their texts are the same once normalised.
     """
-    with _gc_paused():
+    with no_cycle_collection():
         return _dedup(copies)
 
 

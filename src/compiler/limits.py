@@ -9,6 +9,7 @@ output written.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import resource
 import signal
@@ -122,3 +123,17 @@ def limited(timeout_s: float = DEFAULT_TIMEOUT_S, memory_mb: int = DEFAULT_MEMOR
         signal.signal(signal.SIGALRM, previous_handler)
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
         sys.unraisablehook = previous_hook
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a stage that makes millions of acyclic objects (a part's
+    layout, dedup): its passes over the growing heap cost 10-20% of a layout and made dedup
+    superlinear. Memory is collected as usual afterwards (a part peaks about 20% higher)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

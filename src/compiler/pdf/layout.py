@@ -17,7 +17,6 @@ the same bytes.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -146,21 +145,6 @@ def _moved_folios(shift: Callable[[int], int]) -> Iterator[None]:
         yield
     finally:
         weasyprint.layout.make_margin_boxes = original
-
-
-@contextlib.contextmanager
-def no_cycle_collection() -> Iterator[None]:
-    """No cyclic garbage collection while a part is laid out and written: WeasyPrint makes millions
-    of objects, and the collector's passes over them took 10-20% of the layout's time. A part is a
-    few chapters (``compiler.pdf.plan``), so little waits to be collected: about 20% more memory
-    at the peak (36 pages: 243 MiB instead of 203). Collected as usual afterwards."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def anchor_pages(document: Any) -> dict[str, int]:

@@ -36,6 +36,7 @@ from compiler.model.kinds import WORDS_PER_PAGE
 from compiler.model.nodes import plain_text
 from compiler.render import Renderer, Slice
 from compiler.trace import trace
+from compiler.limits import no_cycle_collection
 from compiler.pdf import refused, roman, stylesheet_paths
 from compiler.pdf.folios import Board, Seat
 from compiler.pdf.plan import WORDS_PER_GROUP, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
@@ -90,7 +91,7 @@ def lay_out_part(job: PartJob) -> PartResult:
         printed[0] = job.seat.first_folio(pages, job.first_page)
         return printed[0] - job.first_page if printed[0] is not None and job.first_page is not None else 0
 
-    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir), pdf.no_cycle_collection():
+    with pdf.collected_warnings() as warnings, refusing(job.root, job.style_dir), no_cycle_collection():
         document = pdf.render_html(job.html, job.root, job.style_dir, job.page_size, urls.ProjectFetcher(job.root),
                                    shift if job.seat else None)
         anchors = pdf.anchor_pages(document)
