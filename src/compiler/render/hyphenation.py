@@ -38,6 +38,11 @@ _WORD = re.compile(rf"(?<![\w&#])(?:{_ENTITY}|[^\W_][\w]*)")
 _SPACE = re.compile(r"[ \t\n\r]")
 
 
+#: The longest word set as a name: a longer "word" (a URL-like run, 10,000 letters of attack) is no
+#: name, and set unmarked it may still break anywhere rather than run off the page.
+LONGEST = 40
+
+
 def name_words(names: Iterable[str]) -> dict[str, str]:
     """Each name's words that are names (a capital letter somewhere in them), mapped to how they
     are set: the word as it is, or with soft hyphens where it was written with ``|``."""
@@ -63,7 +68,7 @@ def _mark_names(text: str, names: dict[str, str]) -> str:
         if word in names:
             set_as = str(escape(names[word])).replace("\u00ad", "&#173;")
             return f'<span class="{NAME_CLASS}">{set_as}</span>'
-        if word[0].isupper() and len(word) >= SHORTEST:
+        if word[0].isupper() and SHORTEST <= len(word) <= LONGEST:
             return f'<span class="{NAME_CLASS}">{word}</span>'
         return word
     return _WORD.sub(wrap, text)
