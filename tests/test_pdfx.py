@@ -135,7 +135,8 @@ def test_every_content_stream_and_resource_becomes_cmyk(converted: pikepdf.Pdf) 
     assert "1 0 1 0 k" in _ops(page.Resources.Font.F3.CharProcs.a)
     shading = page.Resources.Shading.Sh0
     assert shading.ColorSpace == Name.DeviceCMYK
-    assert [float(v) for v in shading.Function.C0] == [0, 1, 1, 0] and [float(v) for v in shading.Function.C1] == [1, 1, 0, 0]
+    assert [float(v) for v in shading.Function.C0] == [0, 1, 1, 0]
+    assert [float(v) for v in shading.Function.C1] == [1, 1, 0, 0]
     assert dict(page.Resources.ExtGState.GS0.items()) == {}
     assert "/ColorSpace" not in page.Resources or "/CS0" not in page.Resources.ColorSpace
 
@@ -145,7 +146,8 @@ def test_images_become_cmyk_flattened_onto_white(converted: pikepdf.Pdf) -> None
     picture = xobjects.Picture
     assert picture.ColorSpace == Name.DeviceCMYK and "/SMask" not in picture
     pixels = pikepdf.PdfImage(picture).as_pil_image()
-    assert pixels.mode == "CMYK" and pixels.getpixel((0, 0)) == (0, 255, 255, 0) and pixels.getpixel((0, 3)) == (0, 0, 0, 0)
+    assert pixels.mode == "CMYK" and pixels.getpixel((0, 0)) == (0, 255, 255, 0)  # red where opaque
+    assert pixels.getpixel((0, 3)) == (0, 0, 0, 0)  # white (no ink) where the soft mask hid it
     palette = xobjects.Palette.ColorSpace
     assert palette[1] == Name.DeviceCMYK and bytes(palette[3]) == bytes([0, 255, 255, 0, 0, 0, 0, 255])
     inline = converted.pages[0].Resources.XObject.Inline0  # the inline RGB image, drawn as an XObject

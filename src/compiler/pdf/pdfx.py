@@ -185,7 +185,7 @@ class _Converter:
                     space = spaces[name]
                     if name.startswith("/Default") or device(space) is not None:
                         del spaces[name]  # content now names the device space itself
-                    elif not self._seen(space):
+                    else:  # Indexed, Pattern, spot: rebuilt on a device base (again is the same)
                         spaces[name] = convert_space(space, f"{where}, colour space {name}")
             for name, state in (resources.get("/ExtGState") or {}).items():
                 _graphics_state(state, f"{where}, graphics state {name}")
@@ -281,12 +281,20 @@ def _identify(pdf: pikepdf.Pdf, title: str, modified: dt.datetime) -> None:
 
 
 def _boxes(page: Any, where: str) -> None:
-    media = [float(v) for v in page.MediaBox]
+    media = _inherited(page.obj, "/MediaBox")
+    x0, y0, x1, y1 = (float(v) for v in media)
     for name in ("/TrimBox", "/BleedBox"):
-        box = [float(v) for v in page.obj.get(name, page.MediaBox)]
-        if name == "/TrimBox" and name not in page.obj or not (
-                media[0] - 0.01 <= box[0] < box[2] <= media[2] + 0.01 and media[1] - 0.01 <= box[1] < box[3] <= media[3] + 0.01):
+        left, bottom, right, top = (float(v) for v in page.obj.get(name, media))
+        inside = x0 - 0.01 <= left < right <= x1 + 0.01 and y0 - 0.01 <= bottom < top <= y1 + 0.01
+        if name == "/TrimBox" and name not in page.obj or not inside:
             raise Unconvertible(f"{where}: no {name[1:]} inside the MediaBox", "E443")
+
+
+def _inherited(node: Any, key: str) -> Any:
+    """A page's attribute, or the nearest one its page tree passes down."""
+    while node is not None and key not in node:
+        node = node.get("/Parent")
+    return None if node is None else node[key]
 
 
 def convert(data: bytes, title: str, modified: dt.datetime) -> bytes:
@@ -307,8 +315,9 @@ def convert(data: bytes, title: str, modified: dt.datetime) -> bytes:
                         converter.stream(stream, stream.get("/Resources"), f"{where}, annotation")
             if kept:
                 page.obj.Annots = pikepdf.Array(kept)
-            page.contents_coalesce()
-            converter.stream(page.obj.Contents, page.obj.get("/Resources"), where)
+            if "/Contents" in page.obj:
+                page.contents_coalesce()
+                converter.stream(page.obj.Contents, _inherited(page.obj, "/Resources"), where)
         converter.clean(pdf)
         _identify(pdf, title, modified)
         out = io.BytesIO()
