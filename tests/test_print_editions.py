@@ -214,7 +214,10 @@ def test_the_ingram_interior_and_cover_are_pdfx_1a(printed: dict) -> None:  # ty
     for path in _ingram_files(printed):
         raw = path.read_bytes()
         assert raw.startswith(b"%PDF-1.3\n") and b"/ObjStm" not in raw and b"/XRef" not in raw, path.name
+        described = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^PDF subtype: +PDF/X-1:2001$", described, re.M) and "ISO 15930-1" in described  # poppler
         with pikepdf.open(path) as pdf:
+            assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong
             info = pdf.docinfo
             assert str(info.GTS_PDFXVersion) == "PDF/X-1:2001" and str(info.GTS_PDFXConformance) == "PDF/X-1a:2001"
             assert info.Trapped == pikepdf.Name("/False") and str(info.Title).startswith("Slavery Is Not Dead")
