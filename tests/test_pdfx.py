@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pikepdf
 import pytest
@@ -15,6 +16,7 @@ from PIL import Image
 from compiler.errors import CompilerError
 from compiler.pdf import pdfx
 from compiler.pdf.cmyk import lab_to_rgb, rgb_to_cmyk
+from conftest import copy_project, run_compiler
 from pdfcheck import colour_problems
 
 DATE = dt.datetime(2026, 11, 23, tzinfo=dt.timezone.utc)
@@ -207,3 +209,18 @@ def test_an_rgb_image_converts_like_rgb_values() -> None:
     for n, rgb in enumerate(colours):
         expect = [round(v * 255) for v in rgb_to_cmyk(*(c / 255 for c in rgb))]
         assert list(data[4 * n:4 * n + 4]) == pytest.approx(expect, abs=1)
+
+
+def test_a_build_with_real_transparency_stops_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    """The shipped book with a half-transparent heading and an IngramSpark edition: E440, exit 4, no file."""
+    project = copy_project(tmp_path / "book")
+    manifest = project / "book.yaml"
+    manifest.write_text(manifest.read_text().replace("output:\n", "output:\n  print: {service: ingram}\n", 1))
+    with (project / "styles" / "book.css").open("a") as css:
+        css.write("\nh1 { opacity: 0.5 }\n")
+    result = run_compiler("book.yaml", "--edition", "print", cwd=project)
+    assert result.returncode == 4, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("slavery-is-not-dead-ingram-6x9in.pdf: E440 cannot make a PDF/X-1a file: page ")
+    assert "an opacity of 0.5" in line and "Traceback" not in result.stderr
+    assert not any((project / "out").glob("*.pdf"))  # nothing half-written
