@@ -278,3 +278,29 @@ def test_ingram_text_is_black_ink_alone(printed: dict, tmp_path: Path) -> None: 
     assert len(inked) > 300 and inked[:, :3].max() <= 12  # K only (JPEG leaves a little noise)
     chart = np.asarray(image.crop((0, int(height * 0.3), width, int(height * 0.62))))
     assert chart[..., 0].max() > 100  # the 2009 bars: cyan survived
+
+
+def test_an_ingram_donor_copy_is_pdfx_1a_too(printed: dict) -> None:  # type: ignore[type-arg]
+    """A donor's verso (WeasyPrint's page, RGB: here a page of the KDP interior) spliced into the Ingram
+    interior: the copy is made PDF/X-1a again, with the page's text in place."""
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.pdf.donors import VERSO, finish_copy
+    from compiler.redact import redact
+
+    book = assemble(load_manifest(printed["project"] / "book.yaml"), redact)
+    interior, _cover = _ingram_files(printed)
+    kdp = printed["out"] / printed["facts"][EDITIONS[0].name]["interior"]
+    number = _page_with(kdp, "Law enforcement against")
+    with pikepdf.open(kdp) as source, pikepdf.new() as single:
+        single.pages.append(source.pages[number - 1])
+        page = io.BytesIO()
+        single.save(page)
+    with pikepdf.open(io.BytesIO(page.getvalue())) as rgb:
+        assert colour_problems(rgb)[0]  # the page as laid out is RGB
+    copy = finish_copy(book, INGRAM, "copy.pdf", interior.read_bytes(), page.getvalue())
+    with pikepdf.open(io.BytesIO(copy)) as pdf, pikepdf.open(interior) as edition:
+        assert colour_problems(pdf)[0] == [] and pdf.pdf_version == "1.3"
+        assert str(pdf.docinfo.GTS_PDFXConformance) == "PDF/X-1a:2001" and len(pdf.Root.OutputIntents) == 1
+        assert len(pdf.pages) == len(edition.pages)
+        assert len(text_fill_colours(pdf, VERSO + 1)) > 10  # the spliced page's text, now CMYK
