@@ -136,7 +136,7 @@ def test_the_theme_unit_test_book_meets_the_typography_limits(corpus) -> None:  
     assert figures.body_lines > 300
     from test_typo_audit import meets_the_limits
 
-    meets_the_limits(figures, stack=3)
+    meets_the_limits(figures)
 
 
 def test_a_post_left_out_is_counted(corpus) -> None:  # type: ignore[no-untyped-def]

@@ -144,3 +144,30 @@ def test_a_hyphen_on_a_short_line_and_a_name_with_its_own_hyphen_are_mended() ->
     assert breaks.mark(breaks.offences(found)) == 2
     assert ElementTree.tostring(block) == (b'<p>But very soon I <span class="nh">realized</span> that '
                                            b'<span class="nh nb">Re-intgration</span> is.</p>')
+
+
+def test_paragraphs_with_loose_lines_are_given_the_spacing_that_sets_them_tightest() -> None:
+    from compiler.pdf.lab import SPACINGS, loose
+
+    words = ("Kazakhstan Almaty International Organization for Migration shelters " + TEXT).split()
+    html = (_PAGE % "".join("<p>" + " ".join(words[n * 3:n * 3 + 30 + n * 2]) + ".</p>" for n in range(12))
+            ).replace("110mm 80mm", "140mm 250mm").replace("hyphens: auto", "hyphens: manual")
+
+    first = breaks.lines(Plain(html).render())
+    natural = first[0].space  # every paragraph in one style: one natural word space
+
+    def loose_lines(document: Any) -> int:
+        return sum(loose(line, natural) for line in breaks.lines(document))
+    before = loose_lines(Plain(html).render())
+    setting = Plain(html)
+    document, left = breaks.enforce(setting.render, setting.refresh, setting.tree, setting.lab)
+    after = loose_lines(document)
+    spaced = [p.get("style") for p in setting.tree.iter("p") if p.get("style")]
+    print(before, after, spaced)
+    assert before >= 6 and after <= before // 2 and left == []
+    allowed = {f"letter-spacing: calc(0.0000px + {a:.3f}em); word-spacing: calc({0:.4f}px + {b:.3f}em)"
+               for a, b in SPACINGS}
+    assert spaced and set(spaced) <= allowed
+    again = Plain(html)  # the same choice each time
+    breaks.enforce(again.render, again.refresh, again.tree, again.lab)
+    assert [p.get("style") for p in again.tree.iter("p")] == [p.get("style") for p in setting.tree.iter("p")]

@@ -56,6 +56,9 @@ class LineInfo:
     hyphen: str  # "soft", "hard" or ""
     justified: bool
     short: bool = False  # ends short of the measure: a paragraph's last line, or one before a <br>
+    gap: float = 0.0  # a justified line's word space (its font's, and what justification adds), in px
+    space: float = 0.0  # the word space of the line's font unstretched, in px
+    spacing: tuple[float, float] = (0.0, 0.0)  # the block's own letter and word spacing, in px
 
 
 def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any = None) -> None:
@@ -73,13 +76,17 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
         hyphen = ""
         if style["hyphens"] != "none" and last.text.endswith(style["hyphenate_character"]):
             hyphen = "soft"
-        elif len(last.text) > 1 and last.text.endswith(HARD) and last.text[-2].isalnum():
+        elif len(text) > 1 and text.endswith(HARD) and text[-2].isalnum():  # "-" may be a box of its own
             hyphen = "hard"
         justified = box.style["text_align_all"] == "justify"
         end = max(t.position_x + t.width for t in texts)
         right = container.content_box_x() + container.width if container is not None else end
         short = right - end > 1.0
-        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short))
+        space = _space(box.style)
+        stretch = max((t.justification_spacing for t in texts), default=0.0) if justified and not short else 0.0
+        letters = box.style["letter_spacing"]
+        spacing = (0.0 if letters == "normal" else float(letters), float(box.style["word_spacing"]))
+        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short, space + stretch, space, spacing))
         return
     element = getattr(box, "element", None)
     if isinstance(box, boxes.BlockContainerBox):
@@ -90,13 +97,33 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
         _lines(child, page, block, out, container)
 
 
+_SPACES: dict[tuple[Any, ...], float] = {}
+
+
+def _space(style: Any) -> float:
+    """The width of a word space in ``style`` (its font, size, letter and word spacing), in px."""
+    key = (tuple(style["font_family"]), style["font_size"], style["font_style"], style["font_weight"],
+           style["font_stretch"], style["font_variant_caps"], style["letter_spacing"], style["word_spacing"],
+           id(style.font_config))
+    if key not in _SPACES:
+        from weasyprint.text.line_break import create_layout, line_size
+
+        def width(text: str) -> float:
+            layout = create_layout(text, style, None, None, 0)
+            found = line_size(layout.get_first_line()[0], style)[0]
+            layout.deactivate()
+            return float(found)
+        _SPACES[key] = width("n n") - width("nn")
+    return _SPACES[key]
+
+
 def _text_boxes(box: Any) -> Iterator[Any]:
     from weasyprint.formatting_structure import boxes
 
     for child in box.children:
         if isinstance(child, boxes.TextBox):
             yield child
-        elif isinstance(child, boxes.InlineBox):
+        elif isinstance(child, (boxes.InlineBox, boxes.LineBox)):  # a line WeasyPrint set in a line of its own
             yield from _text_boxes(child)
 
 
@@ -132,14 +159,21 @@ def _broken_word(line: LineInfo, after: LineInfo) -> str:
     return re.sub(r"^[^\w]+|[^\w]+$", "", word)
 
 
-def offences(found: list[LineInfo], pages: bool = True) -> list[Offence]:
-    """The rules the laid-out lines break (see the module's docstring); with ``pages`` false, a
-    hyphen across a page turn is not one (in the paragraph lab, whose pages are not the book's)."""
+def offences(found: list[LineInfo], pages: bool = True, turns: set[tuple[int, int]] | None = None) -> list[Offence]:
+    """The rules the laid-out lines break (see the module's docstring). With ``pages`` false (the
+    paragraph lab, whose pages are not the book's), a line is the last of its page when its block's
+    id and its place in the block are in ``turns``."""
     out: list[Offence] = []
     last_of: dict[int, int] = {}
     for i, line in enumerate(found):
         last_of[id(line.block)] = i
     last_on_page = {line.page: i for i, line in enumerate(found)}
+    place: dict[int, int] = {}
+    turned = set()
+    for i, line in enumerate(found):
+        place[id(line.block)] = place.get(id(line.block), -1) + 1
+        if pages and last_on_page[line.page] == i or not pages and (id(line.block), place[id(line.block)]) in (turns or ()):
+            turned.add(i)
     run = 0
     for i, line in enumerate(found):
         after = found[i + 1] if i + 1 < len(found) else None
@@ -149,7 +183,7 @@ def offences(found: list[LineInfo], pages: bool = True) -> list[Offence]:
             head = _letters((_WORDS.findall(line.text) or [""])[-1])
             tail = _letters(re.split(r"[^\w]", (_WORDS.findall(after.text) or [""])[0], maxsplit=1)[0])
             reasons = [
-                pages and last_on_page[line.page] == i,  # across a page turn
+                i in turned,  # across a page turn
                 last_of[id(line.block)] == i + 1 or after.short,  # into a paragraph's (or <br>'s) last line
                 run > 2,  # a third in a row
                 line.short,  # a hyphen on a line that ends short of the measure saves no space
@@ -180,7 +214,7 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
     return out + [text[at:]]
 
 
-def _wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
+def wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
     """Set every match of ``pattern`` in ``element``'s text (not in code, nor already wrapped) in a
     ``<span class=cls>``; the number wrapped."""
     if element.tag == "span" and element.get("class") == "nh" and cls == "nb" and not len(element) \
@@ -201,7 +235,7 @@ def _wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
                 element.insert(k // 2, span)
                 count += 1
     for child in children:
-        count += _wrap(child, pattern, cls)
+        count += wrap(child, pattern, cls)
         if child.tail:
             pieces = _pieces(child.tail, pattern)
             if len(pieces) > 1:
@@ -245,10 +279,10 @@ def mark(found: list[Offence]) -> int:
         if offence.kind == "tie":  # the runt's word and the one before it, kept on one line
             first, last = offence.word.split(" ")
             pattern = re.compile(rf"(?<![\w-]){re.escape(first)}\s+{re.escape(last)}(?![\w])")
-            changes += _wrap(offence.block, pattern, "nb") > 0 or _tie(offence.block)
+            changes += wrap(offence.block, pattern, "nb") > 0 or _tie(offence.block)
             continue
         pattern = re.compile(rf"(?<![\w-]){re.escape(offence.word)}(?![\w])")
-        changes += _wrap(offence.block, pattern, "nh" if offence.kind == "nohyphen" else "nb") > 0
+        changes += wrap(offence.block, pattern, "nh" if offence.kind == "nohyphen" else "nb") > 0
     return changes
 
 
@@ -264,11 +298,11 @@ def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = 
     document = render()
     left: list[Offence] = []
     scratch = 0  # the lab's layouts
-    for _ in range(ROUNDS - 1):
+    for round_ in range(ROUNDS - 1):
         found = lines(document)
         left = offences(found)
-        if left and lab is not None and root is not None:
-            changed, done = labs.mend(root, found, left, lab)
+        if lab is not None and root is not None and (left or not round_):
+            changed, done = labs.mend(root, found, left, lab, spacing=not round_)
             scratch += done.layouts
         else:
             changed = mark(left) if left else 0
