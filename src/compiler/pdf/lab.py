@@ -38,7 +38,7 @@ HTML, so the bytes stay reproducible.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,10 +61,33 @@ class Lab:
     render: Callable[[Any], Any]
     layouts: int = 0
     unlike: list[Any] = field(default_factory=list)  # real paragraphs the lab does not set alike
+    latest: dict[int, list[breaks.LineInfo]] = field(default_factory=dict)  # each clone's lines, by its id
 
-    def lines(self) -> list[breaks.LineInfo]:
+    def lines(self, only: Collection[Any] | None = None) -> list[breaks.LineInfo]:
+        """Lay out the scratch document, only the clones in ``only`` if given (the others hidden: they
+        keep the lines they had); every clone's lines, in order."""
+        hidden = []
+        if only is not None:
+            showing = {id(c) for c in only}
+            hidden = [(c, c.get("style")) for c in self.clones.values() if id(c) not in showing]
+            for clone, _style in hidden:
+                clone.set("style", HIDDEN)
+        try:
+            found = breaks.lines(self.render(self.root))
+        finally:
+            for clone, style in hidden:
+                if style is None:
+                    clone.attrib.pop("style", None)
+                else:
+                    clone.set("style", style)
         self.layouts += 1
-        return breaks.lines(self.render(self.root))
+        laid = {id(c) for c in (only if only is not None else self.clones.values())}
+        for ident in laid:
+            self.latest[ident] = []
+        for line in found:
+            if id(line.block) in laid:
+                self.latest[id(line.block)].append(line)
+        return [line for c in self.clones.values() for line in self.latest.get(id(c), [])]
 
 
 def scratch(root: Any, targets: list[Any]) -> tuple[Any, dict[int, Any]]:
@@ -173,12 +196,12 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
         changed |= pending
         if not pending or lab.layouts >= ROUNDS:
             break
-        lines = lab.lines()
+        lines = lab.lines(only=[c for c in lab.clones.values() if id(c) in pending])
         pending = set()
         todo = [o for o in breaks.offences(lines, pages=False, turns=turns) if id(o.block) in mine]
     if spacing and lab.clones:
         if pending:
-            lines, pending = lab.lines(), set()
+            lines, pending = lab.lines(only=[c for c in lab.clones.values() if id(c) in pending]), set()
         base = {id(lab.clones[i]): n for i, n in natural.items() if i in lab.clones}
         spaced = {id(lab.clones[i]): n for i, n in own.items() if i in lab.clones}
         respaced = respace(lab, lines, base, spaced, turns)
@@ -225,22 +248,17 @@ def respace(lab: Lab, lines: list[breaks.LineInfo], natural: dict[int, float],
     trying = [c for c in clones if best[id(c)][1] > 0 and not best[id(c)][0]]
     own = {id(c): (c.get("style"), spacing[id(c)]) for c in trying}
     trying_all = list(trying)
-    set_as = {id(c): [(ln.text, ln.hyphen, loose(ln, natural[id(c)])) for ln in lines if ln.block is c]
-              for c in trying}
     for index, (letters, words) in enumerate(SPACINGS):
         if not trying:
             break
         for clone in trying:
             _spaced(clone, *own[id(clone)], letters, words)
-        found = lab.lines()
-        scores = _score(found, natural, turns, trying)
+        scores = _score(lab.lines(only=trying), natural, turns, trying)
         for clone in trying:
             rules, looser, lines_now, hyphens = scores[id(clone)]
             candidate = (rules > 0, looser, hyphens, lines_now != count[id(clone)], index)
             if candidate < best[id(clone)]:
                 best[id(clone)] = candidate
-                set_as[id(clone)] = [(ln.text, ln.hyphen, loose(ln, natural[id(clone)])) for ln in found
-                                     if ln.block is clone]
         trying = [c for c in trying if best[id(c)][1] > 0]
     chosen = set()
     for clone in trying_all:

@@ -101,6 +101,9 @@ def _styles(root: Path, style_dir: Path, page_size: str,
     return _STYLES[key]
 
 
+TALL = 20000  # px: a page of the paragraph lab holds many paragraphs (fewer pages to make)
+
+
 class Setting:
     """One print HTML document, parsed, and how to lay it out: :meth:`render` the whole of it (the
     ``layouts`` made counted), :meth:`lab` a scratch tree of its paragraphs (:mod:`compiler.pdf.lab`)
@@ -112,6 +115,7 @@ class Setting:
         self.parsed = weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher)
         self.shift = shift
         self.layouts = 0
+        self.tall: list[weasyprint.CSS] = []  # the lab's pages: as wide as the document's, and very tall
 
     @property
     def tree(self) -> Any:
@@ -124,13 +128,17 @@ class Setting:
     def render(self) -> Any:
         self.layouts += 1
         with _moved_folios(self.shift) if self.shift is not None else contextlib.nullcontext():
-            return self.parsed.render(stylesheets=self.sheets, font_config=self.fonts, pdf_variant="pdf/ua-1")
+            document = self.parsed.render(stylesheets=self.sheets, font_config=self.fonts, pdf_variant="pdf/ua-1")
+        if document.pages and not self.tall:
+            self.tall = [weasyprint.CSS(string=f"@page {{ size: {document.pages[0].width}px {TALL}px; }}",
+                                        font_config=self.fonts)]
+        return document
 
     def lab(self, tree: Any) -> Any:
         scratch = copy.copy(self.parsed)
         scratch.etree_element = tree
         scratch.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
-        return scratch.render(stylesheets=self.sheets, font_config=self.fonts, pdf_variant="pdf/ua-1")
+        return scratch.render(stylesheets=self.sheets + self.tall, font_config=self.fonts, pdf_variant="pdf/ua-1")
 
 
 def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
