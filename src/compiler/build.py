@@ -53,6 +53,9 @@ class BuildOptions:
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
     media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
+    # serve's preview: given the screen PDF as soon as it is joined (before the EPUB is made), and
+    # a check that it holds no redacted term (the leak scan, in a worker)
+    preview: Callable[[bytes, Callable[[], bool]], object] | None = None
 
 
 @dataclass
@@ -162,10 +165,11 @@ def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any)
                               book.root)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None) -> Built:
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None,
+                preview: Callable[[bytes, Callable[[], bool]], object] | None = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
     out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
-    image is a placeholder)."""
+    image is a placeholder); ``preview`` (see :class:`BuildOptions`) sees the PDF before the EPUB is made."""
     renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
@@ -192,10 +196,13 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, 
     name = book.output.basename
     if "pdf" in book.output.formats:
         files[f"{name}.pdf"] = pdf_bytes
-        if workers_busy and book.redactions:  # a (ready) worker scans the PDF while we make the EPUB
+        if (workers_busy or preview) and book.redactions:  # a (ready) worker scans the PDF while we make the EPUB
             from compiler.leaks import scan_files
 
             scanning[f"{name}.pdf"] = pool.submit(scan_files, {f"{name}.pdf": pdf_bytes}, book.redactions)
+        if preview is not None:
+            scan = scanning.get(f"{name}.pdf")
+            preview(pdf_bytes, lambda: scan is None or not scan.result())
     if want_epub:
         from compiler.epub import build_epub
 
@@ -375,7 +382,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             jobs = job_count(options.jobs) if parts else 1
             def render(using: Any) -> Built:
                 pictures = prepare_media(book, media, options.use_cache, using)
-                screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
+                screen = render_book(book, options.use_cache, using, jobs, parts, pictures, options.preview) \
                     if book.output.screen else None
                 result = render_print(book, screen, options.use_cache, using, pictures) \
                     if book.output.print_editions else screen

@@ -92,35 +92,59 @@ class Pages:
         self.pages: list[Page] = []
         self.images: dict[str, bytes] = {}
         self.rendered = 0  # images rendered by the last update (a measure for the tests)
+        self.pdf_digest = ""  # the PDF the pages show
+        self._before: tuple[list[Page], dict[str, bytes], str] | None = None
 
     def update(self, pdf: bytes) -> list[Page]:
-        """Read a new PDF; return its pages, rendering the pages never seen before."""
+        """Read a new PDF; return its pages, rendering the pages never seen before (nothing at all
+        for the PDF the pages show already)."""
         import pypdfium2
 
+        digest = hashlib.sha256(pdf).hexdigest()
+        if digest == self.pdf_digest:  # (``rendered`` still counts the images this PDF needed)
+            return self.pages
         hashes = page_hashes(pdf)
         document = pypdfium2.PdfDocument(pdf)
         images: dict[str, bytes] = {}
         pages: list[Page] = []
         self.rendered = 0
         try:
-            for index, (label, digest) in enumerate(hashes):
+            for index, (label, digest_of_page) in enumerate(hashes):
                 page = document[index]
                 width, height = page.get_size()
                 scale = IMAGE_WIDTH / width
-                if digest in self.images:
-                    images[digest] = self.images[digest]
-                elif digest not in images:
+                if digest_of_page in self.images:
+                    images[digest_of_page] = self.images[digest_of_page]
+                elif digest_of_page not in images:
                     image = page.render(scale=scale).to_pil()
                     buffer = io.BytesIO()
                     image.save(buffer, "PNG", compress_level=1)
-                    images[digest] = buffer.getvalue()
+                    images[digest_of_page] = buffer.getvalue()
                     self.rendered += 1
-                pages.append(Page(index + 1, label, digest, IMAGE_WIDTH, round(height * scale)))
+                pages.append(Page(index + 1, label, digest_of_page, IMAGE_WIDTH, round(height * scale)))
                 page.close()
         finally:
             document.close()
-        self.pages, self.images = pages, images  # at once: the last good pages until now
+        self._before = (self.pages, self.images, self.pdf_digest)
+        # at once: the last good pages until now (their images too: a page still showing them can load them)
+        self.pages, self.images, self.pdf_digest = pages, {**self.images, **images}, digest
         return pages
+
+    def settle(self) -> None:
+        """Keep only the images of the pages shown (once the build that showed them is over)."""
+        shown = {page.hash for page in self.pages}
+        self.images = {h: image for h, image in self.images.items() if h in shown}
+        self._before = None
+
+    def restore(self) -> list[Page]:
+        """Show the pages of the PDF before the last update again (a build failed after its PDF was
+        shown); return them."""
+        if self._before is not None:
+            self.pages, images, self.pdf_digest = self._before
+            self.images = {**images, **self.images}
+            self._before = None
+            self.settle()
+        return self.pages
 
 
 def epub_chapters(epub: Path) -> list[dict[str, str]]:

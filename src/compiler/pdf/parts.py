@@ -1,7 +1,8 @@
 """Parts: lay the book out in parts on several cores, and join them.
 
 The book is cut where a right-hand page begins anyway: the opening (cover
-to epigraph), groups of whole chapters (the last with the back matter), and
+to epigraph), the chapters (one a part, short ones grouped: :mod:`compiler.pdf.plan`;
+the last with the back matter), and
 the contents with the front matter that follows them (foreword, preface…).
 Front matter is numbered in roman, so the body always starts at page 1. Each
 body group restarts the page counter from the page counts of the groups
@@ -39,7 +40,7 @@ from compiler.trace import trace
 from compiler.limits import no_cycle_collection
 from compiler.pdf import refused, roman, stylesheet_paths
 from compiler.pdf.folios import Board, Seat
-from compiler.pdf.plan import WORDS_PER_GROUP, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
+from compiler.pdf.plan import LEAST_WORDS, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
 
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
