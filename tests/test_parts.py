@@ -154,7 +154,8 @@ def test_a_wrong_first_folio_guess_costs_no_second_layout(built, tmp_path: Path,
     with workers(2, 0) as pool:
         seen = _cold_build_from_a_wrong_guess(copy_project(tmp_path / "guess"), pool, monkeypatch)
     laid_out = [e.part for e in seen if e.stage == "render-pdf-part" and not e.done and not e.cached]
-    assert sorted(laid_out) == ["chapters 1-2", "chapters 3-5", "contents", "front"], seen
+    assert sorted(laid_out) == ["chapter 1", "chapter 2", "chapter 3", "chapter 4", "chapter 5", "contents",
+                                "front"], seen
     assert (tmp_path / "guess" / "out" / PDF).read_bytes() == built["pdf"].read_bytes()
 
 
@@ -166,7 +167,7 @@ def test_a_wrong_guess_laid_out_in_the_build_process_is_laid_out_again(built, tm
 
     seen = _cold_build_from_a_wrong_guess(copy_project(tmp_path / "guess"), InProcess(), monkeypatch)
     again = [e.part for e in seen if e.stage == "render-pdf-part" and e.again]
-    assert again == ["chapters 3-5"], seen
+    assert again and set(again) <= {"chapter 2", "chapter 3", "chapter 4", "chapter 5"}, seen  # chapter 1 starts at 1
     assert (tmp_path / "guess" / "out" / PDF).read_bytes() == built["pdf"].read_bytes()
 
 
