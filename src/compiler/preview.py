@@ -110,19 +110,19 @@ class Pages:
         self.rendered = 0
         try:
             for index, (label, digest_of_page) in enumerate(hashes):
-                page = document[index]
-                width, height = page.get_size()
+                width, height = document.get_page_size(index)  # (without loading the page)
                 scale = IMAGE_WIDTH / width
                 if digest_of_page in self.images:
                     images[digest_of_page] = self.images[digest_of_page]
                 elif digest_of_page not in images:
+                    page = document[index]
                     image = page.render(scale=scale).to_pil()
+                    page.close()
                     buffer = io.BytesIO()
                     image.save(buffer, "PNG", compress_level=1)
                     images[digest_of_page] = buffer.getvalue()
                     self.rendered += 1
                 pages.append(Page(index + 1, label, digest_of_page, IMAGE_WIDTH, round(height * scale)))
-                page.close()
         finally:
             document.close()
         self._before = (self.pages, self.images, self.pdf_digest)
