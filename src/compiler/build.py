@@ -53,9 +53,7 @@ class BuildOptions:
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
     media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
-    # serve's preview: given the screen PDF as soon as it is joined (before the EPUB is made), and
-    # a check that it holds no redacted term (the leak scan, in a worker)
-    preview: Callable[[bytes, Callable[[], bool]], object] | None = None
+    preview: Any = None  # serve's preview (a compiler.preview.Preview): the PDF's pages, before the EPUB is made
 
 
 @dataclass
@@ -126,14 +124,16 @@ def in_parts(book: Book, options: BuildOptions) -> bool:
 
 
 def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
-                  on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
+                  on_front: Callable[[bytes], object],
+                  on_pieces: Callable[[list[tuple[bytes, bool]], list[str]], object],
+                  ) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
     from compiler.pdf.merge import MergeError
 
     def lay_out(cached: bool) -> Any:
         return _fetching(lambda: PartRenderer(book, renderer, pool, jobs, cached,
-                                              metadata.version("weasyprint")).lay_out_book(on_front))
+                                              metadata.version("weasyprint")).lay_out_book(on_front, on_pieces))
 
     try:
         laid = lay_out(use_cache)
@@ -166,7 +166,7 @@ def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any)
 
 
 def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None,
-                preview: Callable[[bytes, Callable[[], bool]], object] | None = None) -> Built:
+                preview: Any = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
     out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
     image is a placeholder); ``preview`` (see :class:`BuildOptions`) sees the PDF before the EPUB is made."""
@@ -183,12 +183,16 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, 
             covers[:] = [_cover(book, pdf, use_cache)]  # (again, if the parts are laid out anew)
             prepared[:] = [prepare(book, renderer)]
 
+    from compiler.preview import pieces_hook
+
+    on_pieces = pieces_hook(book, pool, preview)
     if parts:
         pdf_bytes, labels, breaks, warnings, workers_busy = _layout_parts(book, renderer, pool, jobs, use_cache,
-                                                                          on_front)
+                                                                          on_front, on_pieces)
     else:
         pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache, pool)
         workers_busy = False
+        on_pieces([(pdf_bytes, False)], labels)
         on_front(pdf_bytes)
     trace("render-pdf", done=True)
     files: dict[str, bytes] = {}
@@ -196,13 +200,10 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, 
     name = book.output.basename
     if "pdf" in book.output.formats:
         files[f"{name}.pdf"] = pdf_bytes
-        if (workers_busy or preview) and book.redactions:  # a (ready) worker scans the PDF while we make the EPUB
+        if workers_busy and book.redactions:  # a (ready) worker scans the PDF while we make the EPUB
             from compiler.leaks import scan_files
 
             scanning[f"{name}.pdf"] = pool.submit(scan_files, {f"{name}.pdf": pdf_bytes}, book.redactions)
-        if preview is not None:
-            scan = scanning.get(f"{name}.pdf")
-            preview(pdf_bytes, lambda: scan is None or not scan.result())
     if want_epub:
         from compiler.epub import build_epub
 
@@ -276,7 +277,9 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
                   "pikepdf", "slugify"]
         if any(e.service == "ingram" for e in book.output.print_editions):
             names += ["compiler.pdf.pdfx", "numpy", "fontTools.ttLib"]  # PDF/X-1a: colour, images, fonts
-    load_before_limit([*names, "compiler.render.charts"])
+    if options.preview is not None:  # serve: the pages are read and drawn during the build
+        names += ["pikepdf", "pypdfium2", "PIL.Image", "PIL.PngImagePlugin"]
+    load_before_limit([*names, "compiler.preview", "compiler.render.charts"])
     from compiler.render.charts import predraw
 
     predraw(book)  # matplotlib (imported only for a book with charts) and the drawing: before the limit

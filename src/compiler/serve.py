@@ -24,7 +24,8 @@ from typing import Any
 
 from compiler import cache
 from compiler.errors import CompilerError, Diagnostic, Exit
-from compiler.preview import Pages, epub_chapters
+from compiler.preview import Pages, Preview, epub_chapters
+from compiler.trace import trace
 
 #: A burst of saves: watchfiles reports changes once no input changed for this long (ms) ...
 STEP_MS = 40
@@ -44,6 +45,7 @@ class State:
     status: str = "starting"  # building, ok, error
     error: str = ""  # the one-line diagnostic of the last build, if it failed
     seconds: float = 0.0
+    shown: float = 0.0  # seconds from the build's start to its pages shown (before the build is over)
     pdf: str = ""  # the PDF's name under out/
     epub: str = ""
     pages: list[dict[str, Any]] = field(default_factory=list)
@@ -51,7 +53,8 @@ class State:
 
     def to_json(self) -> bytes:
         return json.dumps({"version": self.version, "build": self.build, "status": self.status, "error": self.error,
-                           "seconds": round(self.seconds, 3), "pdf": self.pdf and f"/out/{self.pdf}",
+                           "seconds": round(self.seconds, 3), "shown": round(self.shown, 3),
+                           "pdf": self.pdf and f"/out/{self.pdf}",
                            "epub": self.epub and f"/out/{self.epub}", "pages": self.pages,
                            "chapters": self.chapters}).encode()
 
@@ -96,7 +99,7 @@ class Session:
         from compiler.build import BuildOptions, build
 
         start = time.perf_counter()
-        self.publish(status="building")
+        self.publish(status="building", shown=0.0)
         self.pages.rendered = 0
         cache.reset()
         digest = cache.options_digest(OPTIONS)
@@ -122,16 +125,18 @@ class Session:
                 self.publish(status="building", pages=[p.to_json() for p in self.pages.restore()])
             self._read_inputs()
 
-    def _preview(self, start: float) -> Callable[[bytes, Callable[[], bool]], None]:
-        """The build's preview: the new PDF's pages (only the changed ones rendered), shown once the
-        leak scan found the PDF clean."""
-        def show(pdf: bytes, clean: Callable[[], bool]) -> None:
-            pages = [p.to_json() for p in self.pages.update(pdf)]
-            if not clean():  # the build fails at its check: these pages are never shown
+    def _preview(self, start: float) -> Preview:
+        """The build's preview: the pages of the PDF's parts, before they are joined (only the pages
+        never seen before rendered), shown once the leak scan found the parts that hold them clean."""
+        def show(pieces: list[tuple[bytes, bool]], labels: list[str], clean: Callable[[list[bytes]], bool]) -> None:
+            trace("preview")
+            pages, new = self.pages.update_pieces(pieces, labels)
+            if not clean([pieces[n][0] for n in new]):  # the build fails at its check: never shown
                 self.pages.restore()
                 return
-            self._say(f"preview in {time.perf_counter() - start:.2f} s: {self.pages.rendered} page images rendered")
-            self.publish(status="preview", pages=pages)
+            self.publish(status="preview", pages=[p.to_json() for p in pages], shown=time.perf_counter() - start)
+            trace("preview", done=True)
+            self._say(f"pages shown in {time.perf_counter() - start:.2f} s: {self.pages.rendered} page images rendered")
         return show
 
     def _show(self, outputs: list[Path], seconds: float) -> None:

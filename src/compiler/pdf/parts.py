@@ -343,9 +343,13 @@ class PartRenderer:
             raise failed[0]
         return front[0], results
 
-    def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
+    def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None,
+                     on_pieces: Callable[[list[tuple[bytes, bool]], list[str]], object] = lambda pieces, labels: None,
+                     ) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
-        ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page)."""
+        ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page);
+        ``on_pieces`` the parts' PDFs in book order (each with whether a blank page follows it) and every
+        page's label, before they are joined (``serve`` shows the pages from them)."""
         from compiler.pdf.merge import MergeError, Piece, merge, page_count
 
         parts = plan(self.book)
@@ -376,6 +380,7 @@ class PartRenderer:
             offsets.append(offset)
             offset += _odd(result.pages) if pad else result.pages
         labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(offset)]
+        on_pieces([(p.pdf, p.blank_after) for p in pieces], labels)
         merged_key = "merged-" + hashlib.sha256(json.dumps(
             [cache.compiler_digest(), self.creator, first_body,
              [[hashlib.sha256(p.pdf).hexdigest(), sorted(p.stand_ins), p.blank_after] for p in pieces]]).encode()
