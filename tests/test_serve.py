@@ -242,6 +242,17 @@ def test_browser_follows_edits_and_errors(serving: Serving) -> None:
             browser.close()
 
 
+def test_a_burst_of_saves_is_one_build(serving: Serving) -> None:
+    before = serving.wait(lambda s: s["status"] == "ok")
+    time.sleep(0.5)  # nothing is pending
+    for n in range(5):  # an editor's save: a few writes in a row
+        _edit(serving.project, f"Qxj{50 + n}")
+    state = serving.wait(lambda s: s["status"] == "ok" and s["build"] > before["build"])
+    time.sleep(1.0)
+    assert serving.state()["build"] == state["build"] == before["build"] + 1
+    assert _page_of(serving.get(state["pdf"])[1], "Qxj54") >= 0
+
+
 def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
     from compiler.preview import page_hashes
 
@@ -387,12 +398,12 @@ def test_a_preview_the_leak_scan_refuses_is_never_shown(built) -> None:  # type:
     pdf = built["pdf"].read_bytes()
     pieces, labels = _split_at_blank(pdf)
     session = Session(built["project"] / "book.yaml", quiet=True)
-    session._preview(time.perf_counter())(pieces[:1], labels, lambda pdfs: True)
+    session._preview(time.perf_counter())(pieces[:1], labels, lambda pdfs: lambda: True)
     good = session.state.pages
     assert session.state.status == "preview" and len(good) == len(labels[:len(good)]) > 0
     version = session.state.version
     scanned: list[list[bytes]] = []
-    session._preview(time.perf_counter())(pieces, labels, lambda pdfs: bool(scanned.append(pdfs)))
+    session._preview(time.perf_counter())(pieces, labels, lambda pdfs: lambda: bool(scanned.append(pdfs)))
     assert scanned == [[pieces[1][0]]]  # only the part with new pages is scanned
     assert session.state.version == version and session.state.pages == good
     assert [p.to_json() for p in session.pages.pages] == good

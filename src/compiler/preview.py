@@ -72,22 +72,24 @@ def _xobjects(resources: Any, h: Any, seen: set[tuple[int, int]]) -> None:
 class Preview(Protocol):
     """What ``serve`` is given of the screen PDF as soon as its parts are laid out (before they are
     joined and the EPUB is made): the parts' PDFs in order (each with whether a blank page follows
-    it), every page's label, and ``clean``, which says whether PDFs hold no redacted term (the leak
-    scan, in a worker)."""
+    it), every page's label, and ``clean``, which starts the leak scan of PDFs (in a worker) and
+    returns what says whether they hold no redacted term."""
 
     def __call__(self, pieces: list[tuple[bytes, bool]], labels: list[str],
-                 clean: Callable[[list[bytes]], bool]) -> object: ...
+                 clean: Callable[[list[bytes]], Callable[[], bool]]) -> object: ...
 
 
 def pieces_hook(book: Book, pool: Any,
                 preview: Preview | None) -> Callable[[list[tuple[bytes, bool]], list[str]], None]:
     """What the build calls with the parts of the screen PDF (see
     :meth:`compiler.pdf.parts.PartRenderer.lay_out_book`): ``preview``, if any, with the leak scan."""
-    def clean(pdfs: list[bytes]) -> bool:
+    def clean(pdfs: list[bytes]) -> Callable[[], bool]:
         from compiler.leaks import scan_files
 
-        return not pdfs or not book.redactions or not pool.submit(
-            scan_files, {f"part-{n}.pdf": pdf for n, pdf in enumerate(pdfs)}, book.redactions).result()
+        if not pdfs or not book.redactions:
+            return lambda: True
+        scan = pool.submit(scan_files, {f"part-{n}.pdf": pdf for n, pdf in enumerate(pdfs)}, book.redactions)
+        return lambda: not scan.result()
 
     def on_pieces(pieces: list[tuple[bytes, bool]], labels: list[str]) -> None:
         if preview is not None and "pdf" in book.output.formats:
@@ -167,6 +169,30 @@ class Pages:
         self.rendered = 0  # images rendered (a measure for the log and the tests; the caller resets it)
         self.pdf_digest = ""  # the joined PDF the pages show ("" when shown from parts)
         self._before: tuple[list[Page], dict[str, bytes], str] | None = None
+        self._hashes: dict[str, list[tuple[str, str, list[float]]]] = {}  # by PDF: the last build's parts
+
+    def _hashed(self, pdf: bytes) -> list[tuple[str, str, list[float]]]:
+        digest = hashlib.sha256(pdf).hexdigest()
+        if digest not in self._hashes:
+            self._hashes[digest] = _hashed(pdf)
+        return self._hashes[digest]
+
+    def _keep_hashes(self, pieces: Sequence[tuple[bytes, bool]]) -> None:
+        wanted = {hashlib.sha256(pdf).hexdigest() for pdf, _ in pieces}
+        self._hashes = {d: h for d, h in self._hashes.items() if d in wanted}
+
+    def unseen(self, pieces: Sequence[tuple[bytes, bool]]) -> list[int]:
+        """The indices of the pieces that hold a page never seen before (whose images
+        :meth:`update_pieces` will render)."""
+        new = []
+        for n, (pdf, blank_after) in enumerate(pieces):
+            hashed = self._hashed(pdf)
+            digests = [digest for _, digest, _ in hashed]
+            if blank_after and hashed:
+                digests.append(blank_hash(hashed[-1][2]))
+            if any(digest not in self.images for digest in digests):
+                new.append(n)
+        return new
 
     def update(self, pdf: bytes) -> list[Page]:
         """Read a new PDF; return its pages, rendering the pages never seen before (nothing at all
@@ -188,7 +214,7 @@ class Pages:
         pages: list[Page] = []
         new: list[int] = []
         for n, (pdf, blank_after) in enumerate(pieces):
-            hashed = _hashed(pdf)
+            hashed = self._hashed(pdf)
             document = pypdfium2.PdfDocument(pdf)
             try:
                 sizes = [document.get_page_size(i) for i in range(len(document))]  # (without loading the pages)
@@ -209,6 +235,7 @@ class Pages:
                                       round(height * IMAGE_WIDTH / width)))
             finally:
                 document.close()
+        self._keep_hashes(pieces)
         self._before = (self.pages, self.images, self.pdf_digest)
         # at once: the last good pages until now (their images too: a page still showing them can load them)
         self.pages, self.images, self.pdf_digest = pages, {**self.images, **images}, ""

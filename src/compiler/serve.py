@@ -28,7 +28,7 @@ from compiler.preview import Pages, Preview, epub_chapters
 from compiler.trace import trace
 
 #: A burst of saves: watchfiles reports changes once no input changed for this long (ms) ...
-STEP_MS = 40
+STEP_MS = 25
 #: ... and a build starts once no report came for this long (s).
 QUIET_S = 0.01
 #: The options a plain ``python -m compiler book.yaml`` stamps its build with: serve shares its stamp.
@@ -128,10 +128,12 @@ class Session:
     def _preview(self, start: float) -> Preview:
         """The build's preview: the pages of the PDF's parts, before they are joined (only the pages
         never seen before rendered), shown once the leak scan found the parts that hold them clean."""
-        def show(pieces: list[tuple[bytes, bool]], labels: list[str], clean: Callable[[list[bytes]], bool]) -> None:
+        def show(pieces: list[tuple[bytes, bool]], labels: list[str],
+                 clean: Callable[[list[bytes]], Callable[[], bool]]) -> None:
             trace("preview")
-            pages, new = self.pages.update_pieces(pieces, labels)
-            if not clean([pieces[n][0] for n in new]):  # the build fails at its check: never shown
+            scanned = clean([pieces[n][0] for n in self.pages.unseen(pieces)])  # scanned while the pages are drawn
+            pages, _new = self.pages.update_pieces(pieces, labels)
+            if not scanned():  # the build fails at its check: never shown
                 self.pages.restore()
                 return
             self.publish(status="preview", pages=[p.to_json() for p in pages], shown=time.perf_counter() - start)
