@@ -6,7 +6,7 @@ blocks (``wpautop`` writes them from classic-editor text, a feed's
 references. Parsing such a post with Lexbor and walking its nodes costs more
 than everything else done to it (``bench/bench_ingest.py``). :func:`plain_blocks`
 reads exactly this shape with a few patterns and gives the blocks
-:class:`compiler.ingest.html.HtmlReader` would (``tests/test_plain_html.py``
+:class:`compiler.ingest.html.HtmlReader` would (``tests/test_ingest_fast.py``
 compares both on every corpus and on generated text); any other HTML (any other
 tag or attribute, text between blocks, a control character, a character
 reference it cannot decode exactly as the HTML5 tokenizer does) gives None and
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from html.entities import html5
 
-from compiler.model.inline import finish
+from compiler.model.inline import finish, finish_text
 from compiler.model.nodes import Block, Inline, LineBreak, Paragraph, Text
 
 #: Only <p> blocks of text and <br> line breaks, with spaces and newlines between the blocks.
@@ -78,6 +78,13 @@ def plain_blocks(html: str) -> list[Block] | None:
         return None
     blocks: list[Block] = []
     for m in _PARAGRAPH.finditer(html):
+        if "<" not in m[1]:  # no line break: one text
+            text = _decode(m[1])
+            if text is None:
+                return None
+            if run := finish_text(text):
+                blocks.append(Paragraph(run))
+            continue
         inlines: list[Inline] = []
         for n, piece in enumerate(_BR.split(m[1])):
             if n:

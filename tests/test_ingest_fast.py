@@ -119,3 +119,36 @@ def test_corpus_bodies_read_alike():
             taken += same_as_parser(html)
             assert _fetches(html) == (_STYLE_FETCH.search(html) is not None)
     assert taken > 20, taken
+
+
+def test_a_source_travels_back_from_a_worker_unchanged():
+    """compiler.ingest.parallel packs a worker's source compactly (each model dataclass as its
+    constructor's arguments); unpacked, it equals the source read here, class for class."""
+    import dataclasses
+
+    from compiler.ingest import ReadOptions, reader_for
+    from compiler.ingest.parallel import _pack, _reducer, _unpack
+
+    path = CORPORA / WXR_EXPORTS["theme-unit-test"]
+    if not path.exists():
+        pytest.skip(f"corpus {path} not found (the shared corpora are not on this machine)")
+    data = path.read_bytes()
+    source = reader_for(data).read(data, "export.xml", ReadOptions())
+    assert source.pages and source.left_out and any(c.thread for c in source.copies)
+    back = _unpack(_pack(source))
+    assert back == source and repr(back) == repr(source)
+
+    @dataclasses.dataclass(frozen=True)
+    class Checked:
+        value: int
+
+        def __post_init__(self) -> None:
+            pass
+
+    @dataclasses.dataclass(frozen=True)
+    class Derived:
+        value: int
+        twice: int = dataclasses.field(init=False, default=0)
+
+    assert _reducer(Checked) is None and _reducer(Derived) is None  # pickled the usual way
+    assert _reducer(type(source)) is not None
