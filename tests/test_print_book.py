@@ -214,3 +214,28 @@ def test_epub_notes_are_noterefs_and_endnotes(book) -> None:  # type: ignore[no-
     items = list(sections[0].iter(f"{XHTML}li"))
     assert [i.get("id") for i in items] == [a.get("href").lstrip("#") for a in refs]
     assert all("".join(i.itertext()).strip().startswith(f"Note{n} ") for n, i in enumerate(items, 1))
+
+
+# ------------------------------------------------------------------ PDF/X-1a
+
+
+def test_pdfx_keeps_every_qr_code_and_all_text(book, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """This book made PDF/X-1a (as IngramSpark's files are): its SVG QR codes still scan, CMYK, and its
+    text (CJK fonts, stored as bare CFF for PDF 1.3) still extracts the same."""
+    import datetime as dt
+
+    import pikepdf
+
+    from compiler.pdf import pdfx
+    from pdfcheck import colour_problems
+
+    _need("pdftoppm", "zbarimg")
+    converted = tmp_path / "pdfx.pdf"
+    date = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    converted.write_bytes(pdfx.convert(_pdf(book).read_bytes(), "Print book", date))
+    with pikepdf.open(converted) as pdf:
+        assert colour_problems(pdf)[0] == [] and pdf.pdf_version == "1.3"
+    assert _pages(converted) == _pages(_pdf(book))
+    with_urls = [n + 1 for n, text in enumerate(_pages(converted)) if "https://" in text]
+    assert sorted(decode_qr(png_pages(converted, tmp_path / "png", 150, with_urls))) == sorted(
+        qr_payload(url) for url in EMBEDS)

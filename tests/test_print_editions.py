@@ -16,14 +16,16 @@ import pytest
 from compiler.model import PrintEdition
 from compiler.pdf import editions
 from conftest import ROOT, copy_project, run_compiler
+from pdfcheck import colour_problems, text_fill_colours
 
 PT = 72.0
 EDITIONS = [
     PrintEdition("kdp", "white", "6x9in", False),
     PrintEdition("kdp", "cream", "6x9in", True),
     PrintEdition("lulu", "white", "A5", True),
-    PrintEdition("ingram", "cream", "5.5x8.5in", False),
+    PrintEdition("ingram", "cream", "5.5x8.5in", True),
 ]
+INGRAM = EDITIONS[3]
 
 
 @pytest.mark.parametrize("pages, inches", [(24, 0.375), (150, 0.375), (151, 0.5), (300, 0.5), (301, 0.625),
@@ -196,3 +198,109 @@ def test_an_unknown_service_is_an_error_at_its_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"book.yaml:{line}:") and "E20" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ IngramSpark: PDF/X-1a:2001
+
+
+def _ingram_files(printed: dict) -> list[Path]:  # type: ignore[type-arg]
+    facts = printed["facts"][INGRAM.name]
+    return [printed["out"] / facts["interior"], printed["out"] / facts["cover"]]
+
+
+def test_the_ingram_interior_and_cover_are_pdfx_1a(printed: dict) -> None:  # type: ignore[type-arg]
+    """PDF/X-1a:2001 identification, the output intent, PDF 1.3 structure, boxes, fonts, and no RGB or
+    transparency in any content stream (nested forms, patterns, Type 3 glyphs) or resource."""
+    for path in _ingram_files(printed):
+        raw = path.read_bytes()
+        assert raw.startswith(b"%PDF-1.3\n") and b"/ObjStm" not in raw and b"/XRef" not in raw, path.name
+        described = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+        assert re.search(r"^PDF subtype: +PDF/X-1:2001$", described, re.M) and "ISO 15930-1" in described  # poppler
+        with pikepdf.open(path) as pdf:
+            assert pdf.check_pdf_syntax() == []  # qpdf finds nothing wrong
+            info = pdf.docinfo
+            assert str(info.GTS_PDFXVersion) == "PDF/X-1:2001" and str(info.GTS_PDFXConformance) == "PDF/X-1a:2001"
+            assert info.Trapped == pikepdf.Name("/False") and str(info.Title).startswith("Slavery Is Not Dead")
+            assert str(info.CreationDate) == str(info.ModDate) == "D:20261123000000+00'00'"  # book.date, not the clock
+            (intent,) = pdf.Root.OutputIntents
+            assert intent.S == pikepdf.Name.GTS_PDFX and str(intent.OutputConditionIdentifier) == "CGATS TR 001"
+            assert str(intent.RegistryName) == "http://www.color.org" and str(intent.Info)
+            assert not pdf.is_encrypted and len(pdf.trailer.ID) == 2 and "/Metadata" not in pdf.Root
+            for page in pdf.pages:
+                assert "/TrimBox" in page.obj and "/BleedBox" in page.obj and "/Annots" not in page.obj
+            assert _fonts_embedded(pdf) == []
+            assert not [o for o in pdf.objects if isinstance(o, pikepdf.Dictionary) and "/FontFile3" in o
+                        and o.FontFile3.get("/Subtype") == "/OpenType"]  # a PDF 1.6 font form
+            problems, walked = colour_problems(pdf)
+            assert problems == [], (path.name, problems[:5])
+            assert walked > len(pdf.pages) or path.name.endswith("-cover.pdf")  # the interior's forms were walked
+            images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+            assert all(str(i.get("/ColorSpace")) in ("/DeviceCMYK", "/DeviceGray") and "/SMask" not in i
+                       for i in images)
+
+
+def test_the_other_services_files_are_unchanged_rgb(printed: dict) -> None:  # type: ignore[type-arg]
+    for edition in EDITIONS[:3]:
+        facts = printed["facts"][edition.name]
+        for name in (facts["interior"], facts["cover"]):
+            with pikepdf.open(printed["out"] / name) as pdf:
+                assert pdf.pdf_version == "1.7" and "/OutputIntents" not in pdf.Root
+                assert "/GTS_PDFXVersion" not in pdf.docinfo
+                assert any("rg" in p for p in colour_problems(pdf)[0]), name  # sRGB, as Lulu and KDP want
+
+
+def _page_with(path: Path, text: str) -> int:
+    pages = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    return next(n for n, page in enumerate(pages, 1) if text in page)
+
+
+def test_ingram_text_is_black_ink_alone(printed: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    """Body text is 0 0 0 1 k (K only, no rich black) in the content, and in a CMYK rendering of the
+    TIP figure's page the text's pixels carry K alone while the figure's bars keep their colour."""
+    import numpy as np
+    from PIL import Image
+
+    interior = _ingram_files(printed)[0]
+    number = _page_with(interior, "Law enforcement against")
+    with pikepdf.open(interior) as pdf:
+        colours = text_fill_colours(pdf, number)
+    assert ("k", (0.0, 0.0, 0.0, 1.0)) in colours
+    assert {op for op, _values in colours} <= {"k", "g"}  # no rg, no sc left before any text
+    neutral = [values for op, values in colours if op == "k" and max(values[:3]) == 0]
+    assert len(neutral) > len(colours) // 2  # most text is neutral: K only, C = M = Y = 0
+    subprocess.run(["pdftoppm", "-r", "60", "-jpegcmyk", "-f", str(number), "-l", str(number), str(interior),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page-*.jpg")))
+    assert image.mode == "CMYK"
+    width, height = image.size
+    body = np.asarray(image.crop((0, int(height * 0.72), width, int(height * 0.92))))  # the post's first lines
+    inked = body[body[..., 3] > 100]
+    assert len(inked) > 300 and inked[:, :3].max() <= 12  # K only (JPEG leaves a little noise)
+    chart = np.asarray(image.crop((0, int(height * 0.3), width, int(height * 0.62))))
+    assert chart[..., 0].max() > 100  # the 2009 bars: cyan survived
+
+
+def test_an_ingram_donor_copy_is_pdfx_1a_too(printed: dict) -> None:  # type: ignore[type-arg]
+    """A donor's verso (WeasyPrint's page, RGB: here a page of the KDP interior) spliced into the Ingram
+    interior: the copy is made PDF/X-1a again, with the page's text in place."""
+    from compiler.manifest import load_manifest
+    from compiler.model.assemble import assemble
+    from compiler.pdf.donors import VERSO, finish_copy
+    from compiler.redact import redact
+
+    book = assemble(load_manifest(printed["project"] / "book.yaml"), redact)
+    interior, _cover = _ingram_files(printed)
+    kdp = printed["out"] / printed["facts"][EDITIONS[0].name]["interior"]
+    number = _page_with(kdp, "Law enforcement against")
+    with pikepdf.open(kdp) as source, pikepdf.new() as single:
+        single.pages.append(source.pages[number - 1])
+        page = io.BytesIO()
+        single.save(page)
+    with pikepdf.open(io.BytesIO(page.getvalue())) as rgb:
+        assert colour_problems(rgb)[0]  # the page as laid out is RGB
+    copy = finish_copy(book, INGRAM, "copy.pdf", interior.read_bytes(), page.getvalue())
+    with pikepdf.open(io.BytesIO(copy)) as pdf, pikepdf.open(interior) as edition:
+        assert colour_problems(pdf)[0] == [] and pdf.pdf_version == "1.3"
+        assert str(pdf.docinfo.GTS_PDFXConformance) == "PDF/X-1a:2001" and len(pdf.Root.OutputIntents) == 1
+        assert len(pdf.pages) == len(edition.pages)
+        assert len(text_fill_colours(pdf, VERSO + 1)) > 10  # the spliced page's text, now CMYK

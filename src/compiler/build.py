@@ -267,6 +267,8 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
     if book.output.print_editions or options.donors:
         names += ["compiler.pdf.printed", "compiler.pdf.editions", "compiler.pdf.donors", "compiler.render.linknotes",
                   "pikepdf", "slugify"]
+        if any(e.service == "ingram" for e in book.output.print_editions):
+            names += ["compiler.pdf.pdfx", "numpy", "fontTools.ttLib"]  # PDF/X-1a: colour, images, fonts
     load_before_limit([*names, "compiler.render.charts"])
     from compiler.render.charts import predraw
 

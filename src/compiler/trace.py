@@ -34,6 +34,8 @@ class Event:
     pages: int = 0
     seconds: float = 0.0
     total: int = 0  # plan-pdf: the parts the PDF is laid out in
+    layouts: int = 0  # render-pdf-part: full layouts of the part (the line-break rules' rounds)
+    lab_layouts: int = 0  # and layouts of the paragraph lab's scratch documents (compiler.pdf.lab)
 
     def text(self) -> str:
         """The event for a person to read."""
@@ -46,6 +48,8 @@ class Event:
             words.append("(cached)")
         if self.done:
             words.append(f"done ({self.pages} pages in {self.seconds:.3f} s)" if self.pages else "done")
+        if self.layouts:
+            words.append(f"{self.layouts} layouts" + (f" + {self.lab_layouts} in the lab" if self.lab_layouts else ""))
         return " ".join(words)
 
 

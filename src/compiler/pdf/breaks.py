@@ -10,16 +10,22 @@ part of it) is laid out, :func:`offences` reads its line boxes and finds:
 - a third hyphenated line in a row;
 - a hyphenation break inside a capitalised word, or leaving fewer than 3
   letters on a side (kept out before layout; checked again here);
-- a paragraph's last line of one word shorter than 8 characters (a runt).
-
-Loose lines are not mended here: tracking a paragraph by a hundredth of an em,
-tried in turn, cured too few of them for the layouts it cost.
+- a paragraph's last line of one word shorter than 8 characters (a runt);
+- a hyphenated line that ends short of the measure (the hyphen saved nothing).
 
 :func:`mark` then changes the parsed document: the broken word is set in
 ``<span class="nh">`` (``hyphens: manual``; a word's own hyphen: ``.nb``,
-``white-space: nowrap``), a runt's last space becomes a no-break space, and
-the document is laid out again, until nothing is found or :data:`ROUNDS`
-layouts were made. Only the print layout changes: the model, the HTML the
+``white-space: nowrap``), a runt's last space becomes a no-break space.
+:func:`enforce` does not mark and lay out the whole document again and again
+to see what each mark brings (a mark may move a hyphen to the next line): the
+offending paragraphs are marked and tried in the paragraph lab
+(:mod:`compiler.pdf.lab`), a scratch document of those paragraphs alone,
+until they keep the rules, and the document is laid out once more; a hyphen
+that a page turn now splits is mended the same way before a third layout, at
+most :data:`ROUNDS` layouts in all. Before the lab, a part was laid out 5 or 6
+times (the 130-post synthetic blog, 2026-11-30); with it, 2 or 3
+(``COMPILER_TRACE=time python -m compiler book.yaml --no-cache`` prints the
+layouts of each part). Only the print layout changes: the model, the HTML the
 cache keys on and the EPUB stay as they were, and the rules always give the
 same result for the same HTML (the bytes stay reproducible).
 """
@@ -31,7 +37,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-ROUNDS = 6  # layouts at most, the first included
+ROUNDS = 4  # full layouts at most, the first included (2 as a rule with the lab, 3 after a page-turn hyphen)
 RUNT = 8
 SHORT = 3
 HARD = "-"
@@ -126,8 +132,9 @@ def _broken_word(line: LineInfo, after: LineInfo) -> str:
     return re.sub(r"^[^\w]+|[^\w]+$", "", word)
 
 
-def offences(found: list[LineInfo]) -> list[Offence]:
-    """The rules the laid-out lines break (see the module's docstring)."""
+def offences(found: list[LineInfo], pages: bool = True) -> list[Offence]:
+    """The rules the laid-out lines break (see the module's docstring); with ``pages`` false, a
+    hyphen across a page turn is not one (in the paragraph lab, whose pages are not the book's)."""
     out: list[Offence] = []
     last_of: dict[int, int] = {}
     for i, line in enumerate(found):
@@ -142,9 +149,10 @@ def offences(found: list[LineInfo]) -> list[Offence]:
             head = _letters((_WORDS.findall(line.text) or [""])[-1])
             tail = _letters(re.split(r"[^\w]", (_WORDS.findall(after.text) or [""])[0], maxsplit=1)[0])
             reasons = [
-                last_on_page[line.page] == i,  # across a page turn
+                pages and last_on_page[line.page] == i,  # across a page turn
                 last_of[id(line.block)] == i + 1 or after.short,  # into a paragraph's (or <br>'s) last line
                 run > 2,  # a third in a row
+                line.short,  # a hyphen on a line that ends short of the measure saves no space
                 line.hyphen == "soft" and (word[:1].isupper() or len(head) < SHORT or len(tail) < SHORT),
             ]
             if any(reasons) and word:
@@ -155,66 +163,12 @@ def offences(found: list[LineInfo]) -> list[Offence]:
                 run = 0
         before = found[i - 1] if i else None
         if (last_of[id(line.block)] == i or line.short) and before is not None and before.block is line.block \
-                and line.justified and not before.short:
+                and line.justified and not before.short and not line.hyphen:
             words = _WORDS.findall(line.text)
             if len(words) == 1 and len(words[0]) < RUNT and not before.hyphen:
                 previous = (_WORDS.findall(before.text) or [""])[-1]
                 out.append(Offence("tie", line.block, f"{previous} {words[0]}", line.text))
     return out
-
-
-_FORCED = ("page", "left", "right", "recto", "verso")
-TOP_CLASS = "page-top"  # styles/print.css: .page-top { margin-top: 0 !important; }
-
-
-def page_tops(document: Any) -> list[Any]:
-    """The element of each page (after an unforced break) whose space above opens the page:
-    WeasyPrint truncates such a margin only for a child of the root, not inside our sections."""
-    from weasyprint.formatting_structure import boxes
-
-    found = []
-    for number, page in enumerate(document.pages):
-        if number == 0:
-            continue
-        box = page._page_box
-        while box is not None:
-            children = [c for c in getattr(box, "children", ()) or () if not isinstance(c, boxes.MarginBox)]
-            box = children[0] if children and isinstance(children[0], boxes.BlockLevelBox) else None
-            if box is None or (box.style["break_before"] in _FORCED and not _continued(box)):
-                break  # a page opened by a forced break (a chapter, a section) keeps its space
-            element = getattr(box, "element", None)
-            if element is not None and element.tag not in ("html", "body") and box.margin_top and \
-                    not _continued(box):
-                found.append(element)
-                break
-    return found
-
-
-def _continued(box: Any) -> bool:
-    """A box that goes on from the page before (its margin was laid out there)."""
-    return "top" in getattr(box, "remove_decoration_sides", ())
-
-
-def _classes(element: Any) -> list[str]:
-    return (element.get("class") or "").split()
-
-
-def mark_tops(document: Any, root: Any) -> int:
-    """Drop the space above each element that opens a page; restore it on elements that no longer
-    do (an earlier page changed), and never drop it there again. The number of changes."""
-    tops = {id(e): e for e in page_tops(document)}
-    changes = 0
-    for element in root.iter():
-        classes = _classes(element)
-        on_top = id(element) in tops
-        if on_top and TOP_CLASS not in classes and element.get("data-top") != "restored":
-            element.set("class", " ".join([*classes, TOP_CLASS]))
-            changes += 1
-        elif not on_top and TOP_CLASS in classes:  # once only: marks that flip each other never end
-            element.set("class", " ".join(c for c in classes if c != TOP_CLASS))
-            element.set("data-top", "restored")
-            changes += 1
-    return changes
 
 
 def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
@@ -229,7 +183,11 @@ def _pieces(text: str, pattern: re.Pattern[str]) -> list[str]:
 def _wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
     """Set every match of ``pattern`` in ``element``'s text (not in code, nor already wrapped) in a
     ``<span class=cls>``; the number wrapped."""
-    if element.tag in ("code", "pre") or (element.tag == "span" and element.get("class") in ("nh", "nb")):
+    if element.tag == "span" and element.get("class") == "nh" and cls == "nb" and not len(element) \
+            and pattern.fullmatch(element.text or ""):  # a name with a hyphen of its own: kept whole too
+        element.set("class", "nh nb")
+        return 1
+    if element.tag in ("code", "pre") or (element.tag == "span" and element.get("class") in ("nh", "nb", "nh nb")):
         return 0
     count = 0
     children = list(element)
@@ -294,21 +252,31 @@ def mark(found: list[Offence]) -> int:
     return changes
 
 
-def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = None) -> tuple[Any, list[Offence]]:
+def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = None,
+            lab: Callable[[Any], Any] | None = None) -> tuple[Any, list[Offence]]:
     """Lay out with ``render`` until no rule is broken (at most :data:`ROUNDS` layouts), calling
-    ``refresh`` after each change of the parsed document (``root``: its tree, whose page-opening
-    spaces are dropped too); the last layout and what it still breaks."""
+    ``refresh`` after each change of the parsed document; the last layout and what it still breaks.
+    With ``root`` (the parsed tree) and ``lab`` (a tree in, its layout out), the offending
+    paragraphs are mended in the paragraph lab (:mod:`compiler.pdf.lab`) between two full
+    layouts; without, the offences of each layout are marked as they are."""
+    from compiler.pdf import lab as labs
+
     document = render()
     left: list[Offence] = []
+    scratch = 0  # the lab's layouts
     for _ in range(ROUNDS - 1):
-        left = offences(lines(document))
-        changed = mark(left) if left else 0
-        if root is not None:
-            changed += mark_tops(document, root)
+        found = lines(document)
+        left = offences(found)
+        if left and lab is not None and root is not None:
+            changed, done = labs.mend(root, found, left, lab)
+            scratch += done.layouts
+        else:
+            changed = mark(left) if left else 0
         if not changed:
             break
         refresh()
         document = render()
     else:
         left = offences(lines(document))
+    document.lab_layouts = scratch
     return document, left

@@ -6,7 +6,8 @@ message (a first row ``name,message`` is a header). Each copy is the book's
 first print edition (``output.print``) with one page changed: the half-title's
 verso, blank in the edition, is laid out anew for the donor (one small page,
 all donors in one worker batch, the edition's own page rules) and put in
-place with pikepdf; the rest of the interior is laid out once. A copy's
+place with pikepdf (an IngramSpark copy is then made PDF/X-1a again, see
+:mod:`compiler.pdf.pdfx`); the rest of the interior is laid out once. A copy's
 bytes depend only on the book and the donor. Names and messages are text to
 the templates (escaped like every other text), and every copy goes through
 the leak scan like every other output.
@@ -144,5 +145,16 @@ def copies(book: Book, donors: list[Donor], interiors: dict[str, bytes], facts: 
     for k, pending in enumerate(laid):
         for j, data in enumerate(pending.result()):
             pages[k + j * max(jobs, 1)] = data
-    return {file_name(book, edition, n, donor): splice(interior, page)
-            for n, (donor, page) in enumerate(zip(donors, pages), 1)}
+    names = [file_name(book, edition, n, donor) for n, donor in enumerate(donors, 1)]
+    return {name: finish_copy(book, edition, name, interior, page) for name, page in zip(names, pages)}
+
+
+def finish_copy(book: Book, edition: PrintEdition, name: str, interior: bytes, page: bytes) -> bytes:
+    """A donor's copy: ``page`` spliced in, and for IngramSpark made PDF/X-1a again (the page is
+    WeasyPrint's, in RGB)."""
+    copy = splice(interior, page)
+    if edition.service != "ingram":
+        return copy
+    from compiler.pdf import pdfx
+
+    return pdfx.to_pdfx(copy, name, book.meta.title, book.meta.modified)

@@ -17,6 +17,7 @@ the same bytes.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
@@ -100,24 +101,49 @@ def _styles(root: Path, style_dir: Path, page_size: str,
     return _STYLES[key]
 
 
+class Setting:
+    """One print HTML document, parsed, and how to lay it out: :meth:`render` the whole of it (the
+    ``layouts`` made counted), :meth:`lab` a scratch tree of its paragraphs (:mod:`compiler.pdf.lab`)
+    with the same stylesheets and fonts, :meth:`refresh` after its tree changed."""
+
+    def __init__(self, html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
+                 shift: Callable[[int], int] | None = None) -> None:
+        self.fonts, self.sheets = _styles(root, style_dir, page_size, fetcher)
+        self.parsed = weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher)
+        self.shift = shift
+        self.layouts = 0
+
+    @property
+    def tree(self) -> Any:
+        return self.parsed.etree_element
+
+    def refresh(self) -> None:
+        """The parsed tree changed: WeasyPrint's selector wrapper must see it."""
+        self.parsed.wrapper_element = cssselect2.ElementWrapper.from_html_root(self.tree, content_language=None)
+
+    def render(self) -> Any:
+        self.layouts += 1
+        with _moved_folios(self.shift) if self.shift is not None else contextlib.nullcontext():
+            return self.parsed.render(stylesheets=self.sheets, font_config=self.fonts, pdf_variant="pdf/ua-1")
+
+    def lab(self, tree: Any) -> Any:
+        scratch = copy.copy(self.parsed)
+        scratch.etree_element = tree
+        scratch.wrapper_element = cssselect2.ElementWrapper.from_html_root(tree, content_language=None)
+        return scratch.render(stylesheets=self.sheets, font_config=self.fonts, pdf_variant="pdf/ua-1")
+
+
 def render_html(html: str, root: Path, style_dir: Path, page_size: str, fetcher: urls.ProjectFetcher,
                 shift: Callable[[int], int] | None = None) -> Any:
     """Lay out one print HTML document (a WeasyPrint ``Document``), laid out again until the
     line-break rules hold (:mod:`compiler.pdf.breaks`: no hyphen across a page turn or into a
-    paragraph's last line, at most two hyphenated lines in a row, no runt). ``shift``, given the
+    paragraph's last line, at most two hyphenated lines in a row, no runt), the offending
+    paragraphs mended in the paragraph lab in between (:mod:`compiler.pdf.lab`). ``shift``, given the
     page count once the document is paginated, says how far to move every folio (and every other
     use of the page counter in the margin boxes) from the one the document's first page restarts it at."""
-    fonts, sheets = _styles(root, style_dir, page_size, fetcher)
-    parsed = weasyprint.HTML(string=html, base_url=style_dir.as_uri() + "/", url_fetcher=fetcher)
-
-    def refresh() -> None:  # the parsed tree changed: WeasyPrint's selector wrapper must see it
-        parsed.wrapper_element = cssselect2.ElementWrapper.from_html_root(parsed.etree_element,
-                                                                          content_language=None)
-
-    def render() -> Any:
-        with _moved_folios(shift) if shift is not None else contextlib.nullcontext():
-            return parsed.render(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
-    document, _left = breaks.enforce(render, refresh, parsed.etree_element)
+    setting = Setting(html, root, style_dir, page_size, fetcher, shift)
+    document, _left = breaks.enforce(setting.render, setting.refresh, setting.tree, setting.lab)
+    document.layouts = setting.layouts  # read by the part's trace
     return document
 
 

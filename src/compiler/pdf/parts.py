@@ -70,6 +70,8 @@ class PartResult:
     warnings: list[str]
     seconds: float = 0.0  # how long the worker took (for COMPILER_TRACE=time)
     first_page: int | None = None  # the first folio printed (the true one, when the board told it)
+    layouts: int = 0  # full layouts the line-break rules took (for COMPILER_TRACE)
+    lab_layouts: int = 0  # and layouts of the paragraph lab's scratch documents
 
 
 def _chapters(numbers: tuple[int, ...] | None) -> str:
@@ -101,7 +103,8 @@ def lay_out_part(job: PartJob) -> PartResult:
             document.pages[-1].anchors[name] = (0, 0, 0, 0)
         data = document.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=job.identifier)
     return PartResult(data, len(document.pages), anchors, pdf.page_start_indices(document), stand_ins,
-                      list(warnings), round(time.perf_counter() - began, 3), printed[0])
+                      list(warnings), round(time.perf_counter() - began, 3), printed[0],
+                      getattr(document, "layouts", 0), getattr(document, "lab_layouts", 0))
 
 
 def lay_out_whole(book: Book, html: str, page_starts: bool) -> tuple[bytes, list[str], list[PageBreak], list[str]]:
@@ -214,7 +217,8 @@ class PartRenderer:
                       part.first_page, seat)
 
         def store(r: PartResult) -> None:
-            trace("render-pdf-part", part=name, done=True, pages=r.pages, seconds=r.seconds)
+            trace("render-pdf-part", part=name, done=True, pages=r.pages, seconds=r.seconds, layouts=r.layouts,
+                  lab_layouts=r.lab_layouts)
             key = self._key(self.html(replace(part, first_page=r.first_page)))  # the folios it printed
             cache.store_layout(self.out, key, r.pdf, {
                 "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,

@@ -7,7 +7,8 @@ laid out as one document in a worker, and checked: when the real page count
 needs another gutter than the estimate gave, it is laid out again with the
 right one. The interior is then finished (no annotations or outline, padded
 pages) and the cover is drawn for the final page count. Results are cached by
-their HTML, stylesheets and fonts, like the screen edition's layout.
+their HTML, stylesheets and fonts, like the screen edition's layout. IngramSpark's
+interior and cover are then made PDF/X-1a:2001 (:mod:`compiler.pdf.pdfx`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from compiler import cache
 from compiler.model import Book, PrintEdition
 from compiler.model.kinds import WORDS_PER_PAGE
-from compiler.pdf import editions, stylesheet_paths
+from compiler.pdf import editions, pdfx, stylesheet_paths
 from compiler.render import Renderer
 from compiler.render.linknotes import LinkNotes
 from compiler.trace import trace
@@ -104,6 +105,9 @@ def render_editions(book: Book, pool: Any, use_cache: bool, pictures: Any = None
                            lambda: bytes(pool.submit(editions.lay_out_cover, book, cover_html, edition).result()),
                            use_cache)
         inside, cover_name = file_names(book, edition)
+        if edition.service == "ingram":  # IngramSpark takes PDF/X-1a:2001 only, interior and cover
+            interior = pdfx.to_pdfx(interior, inside, book.meta.title, book.meta.modified)
+            cover = pdfx.to_pdfx(cover, cover_name, f"{book.meta.title}: cover", book.meta.modified)
         printed.files[inside] = interior
         printed.files[cover_name] = cover
         width, height, spine = editions.cover_size(edition, final)
