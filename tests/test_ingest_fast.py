@@ -150,5 +150,17 @@ def test_a_source_travels_back_from_a_worker_unchanged():
         value: int
         twice: int = dataclasses.field(init=False, default=0)
 
-    assert _reducer(Checked) is None and _reducer(Derived) is None  # pickled the usual way
+    @dataclasses.dataclass(frozen=True)
+    class Own:
+        value: int
+
+        def __init__(self, text: str) -> None:
+            object.__setattr__(self, "value", len(text))
+
+    @dataclasses.dataclass(frozen=True)
+    class Keyword:
+        value: int
+        rest: int = dataclasses.field(default=0, kw_only=True)
+
+    assert _reducer(Checked) is _reducer(Derived) is _reducer(Own) is _reducer(Keyword) is None  # the usual way
     assert _reducer(type(source)) is not None

@@ -51,12 +51,15 @@ def _read(data: bytes, name: str, options: object) -> Result:
 
 
 def _reducer(cls: type) -> Callable[[Any], tuple[type, tuple[Any, ...]]] | None:
-    """``obj -> (cls, field values)`` for a dataclass its constructor rebuilds as it was (every field
-    an ``__init__`` argument, no ``__post_init__``); None for any other class."""
+    """``obj -> (cls, field values)`` for a dataclass its constructor rebuilds as it was (the
+    ``__init__`` the dataclass made, taking every field in order and nothing else; no
+    ``__post_init__``); None for any other class, which pickles the usual way."""
     if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
         return None
     fields = dataclasses.fields(cls)
-    if any(not f.init for f in fields):
+    code = getattr(cls.__init__, "__code__", None)
+    if code is None or code.co_filename != "<string>" or code.co_argcount != len(fields) + 1 \
+            or code.co_kwonlyargcount or any(not f.init for f in fields):
         return None
     if not fields:
         return lambda obj: (cls, ())
