@@ -14,8 +14,8 @@ import pytest
 
 from conftest import CORPORA, FEED_CORPORA, WXR_EXPORTS
 from compiler.ingest import wpautop as wp
-from compiler.ingest.dom import parse_html
-from compiler.ingest.html import HtmlReader, _STYLE_FETCH, _fetches, html_to_content
+from compiler.ingest.dom import STYLE_FETCH, parse_html, style_fetches
+from compiler.ingest.html import HtmlReader, html_to_content
 from compiler.ingest.plainhtml import plain_blocks
 from compiler.ingest.wpautop import wpautop
 from compiler.model.nodes import LineBreak, Paragraph, Text, to_data
@@ -99,8 +99,8 @@ def test_style_fetch_is_found_from_its_equals_sign():
     found = 0
     for _ in range(20000):
         text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14)))
-        assert _fetches(text) == (_STYLE_FETCH.search(text) is not None), text
-        found += _fetches(text)
+        assert style_fetches(text) == (STYLE_FETCH.search(text) is not None), text
+        found += style_fetches(text)
     assert found > 20
 
 
@@ -117,7 +117,7 @@ def test_corpus_bodies_read_alike():
     for body in _bodies():
         for html in (body, wpautop(body)):
             taken += same_as_parser(html)
-            assert _fetches(html) == (_STYLE_FETCH.search(html) is not None)
+            assert style_fetches(html) == (STYLE_FETCH.search(html) is not None)
     assert taken > 20, taken
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from compiler.ingest.dom import BLOCK_LEVEL, BLOCKS, DROP, MAX_PARSE_DEPTH, cap_depth, parse_html
+from compiler.ingest.dom import style_fetches
 from compiler.ingest.dom import children as _children
 from compiler.ingest.dom import classes as _classes
 from compiler.ingest.dom import flat_lines as _flat_lines
@@ -398,23 +399,6 @@ _ACTIVE = frozenset({"script", "style", "object", "embed", "applet", "form", "in
                      "textarea", "meta", "link", "base", "frame", "frameset", "canvas", "svg", "math", "portal",
                      "dialog"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_STYLE_FETCH = re.compile(r"""style\s*=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
-_FETCH_TAIL = re.compile(r"""=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
-
-
-def _fetches(html: str) -> bool:
-    """``_STYLE_FETCH.search(html)``, found from the "=" (a case-blind pattern that starts with a
-    letter is tried at every character: a tenth of the time of a post's conversion, bench_ingest).
-    Its "style" is five characters just before the spaces before the "="."""
-    pos = 0
-    while (m := _FETCH_TAIL.search(html, pos)) is not None:
-        start = m.start()
-        while start > 0 and html[start - 1].isspace():
-            start -= 1
-        if start >= 5 and _STYLE_FETCH.match(html, start - 5):
-            return True
-        pos = m.start() + 1
-    return False
 
 
 def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | None = None,
@@ -426,7 +410,7 @@ def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | No
     """
     messages: list[str] = []
     reader = HtmlReader(where, warn or messages.append, frozenset(i for i, _ in footnotes))
-    if _fetches(html):
+    if style_fetches(html):
         reader.warn("style attributes with url(), @import or expression() ignored: nothing is fetched")
     blocks = plain_blocks(html)  # plain paragraphs (most posts): the same blocks without the parser
     if blocks is None:

@@ -63,6 +63,11 @@ def _has(text: str, needle: str, lower: list[str]) -> bool:
     return needle in lower[0]
 
 
+def _first_group(m: re.Match[str]) -> str:
+    """``\\1`` of a pattern whose first group always takes part."""
+    return m[1]
+
+
 def _inside_tags(text: str) -> str:
     """Newlines inside tags (not comments) become placeholders, as ``wp_replace_in_html_tags``."""
     out: list[str] = []
@@ -155,8 +160,8 @@ def wpautop(text: str, br: bool = True) -> str:
         text = newline_br(text)
         if tags:
             text = text.replace("<WPPreserveNewline />", "\n")
-    text = _BLOCK_BR.sub(r"\1", text)
-    text = _BR_BEFORE.sub(r"\1", text)
+    text = _BLOCK_BR.sub(_first_group, text)  # (a function: a template is expanded in Python, match by match)
+    text = _BR_BEFORE.sub(_first_group, text)
     text = _LAST_P.sub("</p>", text)
     if not tags:
         return text
