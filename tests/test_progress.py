@@ -47,7 +47,7 @@ def test_progress_on_a_terminal(built, tmp_path: Path) -> None:
     shown = _on_terminal(project)
     assert "laying out the PDF" in shown and "making the EPUB" in shown, shown[-2000:]
     counts = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+) parts, \d+ pages", shown)]
-    assert counts and counts[-1][0] == counts[-1][1] == 4, counts  # the front, the contents, two groups
+    assert counts and counts[-1][0] == counts[-1][1] == 7, counts  # the front, the contents, five chapters
     pages = [int(p) for p in re.findall(r"parts, (\d+) pages", shown)]
     assert pages[-1] > 0 and pages == sorted(pages)  # pages laid out so far, never going back
     assert "wrote out/slavery-is-not-dead.pdf" in shown

@@ -7,21 +7,25 @@ stops it with SIGINT and looks for leftover worker processes.
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import json
 import os
+import queue
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import psutil
 import pytest
 
-from conftest import built_copy
+from conftest import built_copy, copy_project, run_compiler
 
 CHROMIUM = Path("/usr/bin/chromium")
 POST = "sources/001_f6a00d62272453a4.txt"
@@ -70,6 +74,36 @@ class Serving:
         children = {c.pid for c in psutil.Process(self.process.pid).children(recursive=True)}
         self.workers |= children
         return children
+
+
+class Events:
+    """The server's event stream, read in a thread: every state it sends, in order."""
+
+    def __init__(self, port: int) -> None:
+        self.states: queue.Queue[dict] = queue.Queue()
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.connection.request("GET", "/events")
+        response = self.connection.getresponse()
+        threading.Thread(target=self._read, args=(response,), daemon=True).start()
+
+    def _read(self, response: http.client.HTTPResponse) -> None:
+        try:
+            for line in response:
+                if line.startswith(b"data: "):
+                    self.states.put(json.loads(line[6:]))
+        except (OSError, ValueError):
+            return
+
+    def until(self, check, timeout: float = 120) -> list[dict]:
+        """The states sent until one passes ``check`` (that one last)."""
+        seen: list[dict] = []
+        end = time.monotonic() + timeout
+        while not seen or not check(seen[-1]):
+            seen.append(self.states.get(timeout=max(0.1, end - time.monotonic())))
+        return seen
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def _page_of(pdf: bytes, token: str) -> int:
@@ -137,6 +171,31 @@ def test_serves_only_this_host(serving: Serving) -> None:
     assert listening and all(c.laddr.ip == "127.0.0.1" for c in listening)
 
 
+def test_an_edit_shows_its_pages_before_the_build_is_over(serving: Serving) -> None:
+    """The new PDF's pages are shown (state ``preview``) as soon as its parts are laid out, before
+    they are joined and the EPUB is made; only the changed page is rendered, and the pages the
+    finished build shows are those."""
+    before = serving.state()
+    events = Events(serving.port)
+    try:
+        events.until(lambda s: s["version"] >= before["version"])
+        _edit(serving.project, "Qxj0")
+        seen = events.until(lambda s: s["status"] == "ok" and s["build"] > before["build"])
+    finally:
+        events.close()
+    final = seen[-1]
+    previews = [s for s in seen if s["status"] == "preview"]
+    assert len(previews) == 1, [s["status"] for s in seen]
+    assert [(p["label"], p["hash"]) for p in previews[0]["pages"]] == [(p["label"], p["hash"]) for p in final["pages"]]
+    assert 0 < final["shown"] < final["seconds"]
+    old = {p["number"]: p["hash"] for p in before["pages"]}
+    changed = [p["number"] - 1 for p in final["pages"] if old.get(p["number"]) != p["hash"]]
+    assert _page_of(serving.get(final["pdf"])[1], "Qxj0") in changed
+    assert len(changed) < 5, changed  # the pages of the post's chapter at most, not the book's
+    status, image = serving.get(final["pages"][changed[0]]["src"])
+    assert status == 200 and image.startswith(b"\x89PNG")
+
+
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) is not installed: "
                     "run tools/setup-system")
 def test_browser_follows_edits_and_errors(serving: Serving) -> None:
@@ -183,6 +242,17 @@ def test_browser_follows_edits_and_errors(serving: Serving) -> None:
             browser.close()
 
 
+def test_a_burst_of_saves_is_one_build(serving: Serving) -> None:
+    before = serving.wait(lambda s: s["status"] == "ok")
+    time.sleep(0.5)  # nothing is pending
+    for n in range(5):  # an editor's save: a few writes in a row
+        _edit(serving.project, f"Qxj{50 + n}")
+    state = serving.wait(lambda s: s["status"] == "ok" and s["build"] > before["build"])
+    time.sleep(1.0)
+    assert serving.state()["build"] == state["build"] == before["build"] + 1
+    assert _page_of(serving.get(state["pdf"])[1], "Qxj54") >= 0
+
+
 def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
     from compiler.preview import page_hashes
 
@@ -224,6 +294,28 @@ def test_fifty_rapid_edits_leave_no_stale_page(serving: Serving) -> None:
     assert serving.note_workers() == first, "the worker pool changed: a worker was started or left behind"
 
 
+def test_served_outputs_equal_a_cold_build(serving: Serving, tmp_path: Path) -> None:
+    """After the edits, what serve wrote under out/ (parts from its cache, laid out by its warm
+    worker, the pages shown before the EPUB was made) is byte for byte what a cold build of the
+    same inputs writes."""
+    state = serving.wait(lambda s: s["status"] == "ok")
+    cold = copy_project(tmp_path / "cold")
+    for part in ("book.yaml", "sources"):  # the edited inputs
+        target = cold / part
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        (shutil.copytree if (serving.project / part).is_dir() else shutil.copy2)(serving.project / part, target)
+    result = run_compiler("book.yaml", cwd=cold)
+    assert result.returncode == 0, result.stderr
+    assert serving.state()["version"] == state["version"]  # nothing built meanwhile
+
+    def digests(out: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in out.iterdir()
+                if p.suffix in (".pdf", ".epub", ".json")}
+
+    assert digests(serving.project / "out") == digests(cold / "out")
+    assert len(digests(cold / "out")) == 3
+
+
 def test_ctrl_c_stops_with_no_worker_left(serving: Serving) -> None:
     workers = serving.note_workers() | serving.workers
     assert workers, "serve keeps a warm worker"
@@ -250,3 +342,69 @@ def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert re.fullmatch(rf"serve: E430 cannot serve on 127\.0\.0\.1:{port} \(.+\) \(.+\)\n", result.stderr)
     assert not (project / "out").exists()
+
+
+def _split_at_blank(pdf: bytes) -> tuple[list[tuple[bytes, bool]], list[str]]:
+    """The book's PDF as the parts it was joined from would be: cut at the first page that draws
+    nothing (a blank page the merge added), which becomes the first piece's ``blank_after``."""
+    import pikepdf
+
+    from compiler.preview import _hashed, blank_hash
+
+    hashed = _hashed(pdf)
+    cut = next(i for i, (_, digest, box) in enumerate(hashed) if digest == blank_hash(box))
+
+    def pages(start: int, end: int) -> bytes:
+        with pikepdf.open(io.BytesIO(pdf)) as whole:
+            piece = pikepdf.Pdf.new()
+            for page in whole.pages[start:end]:
+                piece.pages.append(page)
+            buffer = io.BytesIO()
+            piece.save(buffer)
+            return buffer.getvalue()
+
+    return [(pages(0, cut), True), (pages(cut + 1, len(hashed)), False)], [label for label, _, _ in hashed]
+
+
+def test_the_parts_pages_are_the_joined_pdfs(built) -> None:  # type: ignore[no-untyped-def]
+    """The pages shown from the parts (a blank page the merge adds included) hash as the joined
+    PDF's: once the build is over, nothing is rendered again."""
+    from compiler.preview import Pages, page_hashes
+
+    pdf = built["pdf"].read_bytes()
+    pieces, labels = _split_at_blank(pdf)
+    pages = Pages()
+    shown, new = pages.update_pieces(pieces, labels)
+    assert new == [0, 1] and pages.rendered == len({h for _, h in page_hashes(pdf)})
+    assert [(p.label, p.hash) for p in shown] == page_hashes(pdf)
+    pages.rendered = 0
+    assert pages.update(pdf) == shown and pages.rendered == 0
+    import pypdfium2
+    from PIL import Image
+
+    from compiler.preview import IMAGE_WIDTH
+
+    cut = len(page_hashes(pieces[0][0]))  # the blank page no part holds, drawn white at the size pdfium draws it
+    page = pypdfium2.PdfDocument(pdf)[cut]
+    drawn = page.render(scale=IMAGE_WIDTH / page.get_size()[0]).to_pil()
+    shown_blank = Image.open(io.BytesIO(pages.images[shown[cut].hash]))
+    assert shown_blank.size == drawn.size and shown_blank.convert("RGB").tobytes() == drawn.convert("RGB").tobytes()
+
+
+def test_a_preview_the_leak_scan_refuses_is_never_shown(built) -> None:  # type: ignore[no-untyped-def]
+    """Pages whose parts hold a redacted term are never shown: the last good pages stay."""
+    from compiler.serve import Session
+
+    pdf = built["pdf"].read_bytes()
+    pieces, labels = _split_at_blank(pdf)
+    session = Session(built["project"] / "book.yaml", quiet=True)
+    session._preview(time.perf_counter())(pieces[:1], labels, lambda pdfs: lambda: True)
+    good = session.state.pages
+    assert session.state.status == "preview" and len(good) == len(labels[:len(good)]) > 0
+    version = session.state.version
+    scanned: list[list[bytes]] = []
+    session._preview(time.perf_counter())(pieces, labels, lambda pdfs: lambda: bool(scanned.append(pdfs)))
+    assert scanned == [[pieces[1][0]]]  # only the part with new pages is scanned
+    assert session.state.version == version and session.state.pages == good
+    assert [p.to_json() for p in session.pages.pages] == good
+    assert set(session.pages.images) == {p["hash"] for p in good}

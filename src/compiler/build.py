@@ -53,6 +53,7 @@ class BuildOptions:
     edition: str = ""  # "screen" or "print": only that edition; "": every edition the manifest names
     stamp_key: str = ""  # the options' digest for the build stamp (compiler.cache.options_digest); "": no stamp
     media: Path | None = None  # --media: the media folder (else the manifest's ``media``)
+    preview: Any = None  # serve's preview (a compiler.preview.Preview): the PDF's pages, before the EPUB is made
 
 
 @dataclass
@@ -123,14 +124,16 @@ def in_parts(book: Book, options: BuildOptions) -> bool:
 
 
 def _layout_parts(book: Book, renderer: Renderer, pool: Any, jobs: int, use_cache: bool,
-                  on_front: Callable[[bytes], object]) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
+                  on_front: Callable[[bytes], object],
+                  on_pieces: Callable[[list[tuple[bytes, bool]], list[str]], object],
+                  ) -> tuple[bytes, list[str], list[PageBreak], list[str], bool]:
     from compiler.pdf.parts import PartRenderer
 
     from compiler.pdf.merge import MergeError
 
     def lay_out(cached: bool) -> Any:
         return _fetching(lambda: PartRenderer(book, renderer, pool, jobs, cached,
-                                              metadata.version("weasyprint")).lay_out_book(on_front))
+                                              metadata.version("weasyprint")).lay_out_book(on_front, on_pieces))
 
     try:
         laid = lay_out(use_cache)
@@ -162,10 +165,11 @@ def prepare_media(book: Book, media: dict[str, Any], use_cache: bool, pool: Any)
                               book.root)
 
 
-def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None) -> Built:
+def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, pictures: Any = None,
+                preview: Any = None) -> Built:
     """Render every output of the book in memory; ``pool`` (see :mod:`compiler.pdf.pool`) lays
     out the PDF, in ``parts`` or as one document; ``pictures``: the prepared images (None: every
-    image is a placeholder)."""
+    image is a placeholder); ``preview`` (see :class:`BuildOptions`) sees the PDF before the EPUB is made."""
     renderer = Renderer(book, metadata.version("weasyprint"), pictures)
     trace("render-html")
     want_epub = "epub" in book.output.formats
@@ -179,12 +183,16 @@ def render_book(book: Book, use_cache: bool, pool: Any, jobs: int, parts: bool, 
             covers[:] = [_cover(book, pdf, use_cache)]  # (again, if the parts are laid out anew)
             prepared[:] = [prepare(book, renderer)]
 
+    from compiler.preview import pieces_hook
+
+    on_pieces = pieces_hook(book, pool, preview)
     if parts:
         pdf_bytes, labels, breaks, warnings, workers_busy = _layout_parts(book, renderer, pool, jobs, use_cache,
-                                                                          on_front)
+                                                                          on_front, on_pieces)
     else:
         pdf_bytes, labels, breaks, warnings, _key = _layout(book, renderer.print_html(), want_epub, use_cache, pool)
         workers_busy = False
+        on_pieces([(pdf_bytes, False)], labels)
         on_front(pdf_bytes)
     trace("render-pdf", done=True)
     files: dict[str, bytes] = {}
@@ -269,7 +277,9 @@ def _load_libraries(book: Book, options: BuildOptions) -> None:
                   "pikepdf", "slugify"]
         if any(e.service == "ingram" for e in book.output.print_editions):
             names += ["compiler.pdf.pdfx", "numpy", "fontTools.ttLib"]  # PDF/X-1a: colour, images, fonts
-    load_before_limit([*names, "compiler.render.charts"])
+    if options.preview is not None:  # serve: the pages are read and drawn during the build
+        names += ["pikepdf", "pypdfium2", "PIL.Image", "PIL.PngImagePlugin"]
+    load_before_limit([*names, "compiler.preview", "compiler.render.charts"])
     from compiler.render.charts import predraw
 
     predraw(book)  # matplotlib (imported only for a book with charts) and the drawing: before the limit
@@ -377,7 +387,7 @@ def build(manifest: Path, options: BuildOptions, pool: Any = None) -> dict[str, 
             jobs = job_count(options.jobs) if parts else 1
             def render(using: Any) -> Built:
                 pictures = prepare_media(book, media, options.use_cache, using)
-                screen = render_book(book, options.use_cache, using, jobs, parts, pictures) \
+                screen = render_book(book, options.use_cache, using, jobs, parts, pictures, options.preview) \
                     if book.output.screen else None
                 result = render_print(book, screen, options.use_cache, using, pictures) \
                     if book.output.print_editions else screen

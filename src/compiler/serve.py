@@ -16,7 +16,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,10 +24,13 @@ from typing import Any
 
 from compiler import cache
 from compiler.errors import CompilerError, Diagnostic, Exit
-from compiler.preview import Pages, epub_chapters
+from compiler.preview import Pages, Preview, epub_chapters
+from compiler.trace import trace
 
-#: A burst of saves: a build starts once no input changed for this long.
-QUIET_S = 0.08
+#: A burst of saves: watchfiles reports changes once no input changed for this long (ms) ...
+STEP_MS = 25
+#: ... and a build starts once no report came for this long (s).
+QUIET_S = 0.01
 #: The options a plain ``python -m compiler book.yaml`` stamps its build with: serve shares its stamp.
 OPTIONS: dict[str, Any] = {"strict": False, "epubcheck": False, "formats": [], "page_size": None, "out": "",
                            "one_document": False, "edition": ""}
@@ -42,6 +45,7 @@ class State:
     status: str = "starting"  # building, ok, error
     error: str = ""  # the one-line diagnostic of the last build, if it failed
     seconds: float = 0.0
+    shown: float = 0.0  # seconds from the build's start to its pages shown (before the build is over)
     pdf: str = ""  # the PDF's name under out/
     epub: str = ""
     pages: list[dict[str, Any]] = field(default_factory=list)
@@ -49,7 +53,8 @@ class State:
 
     def to_json(self) -> bytes:
         return json.dumps({"version": self.version, "build": self.build, "status": self.status, "error": self.error,
-                           "seconds": round(self.seconds, 3), "pdf": self.pdf and f"/out/{self.pdf}",
+                           "seconds": round(self.seconds, 3), "shown": round(self.shown, 3),
+                           "pdf": self.pdf and f"/out/{self.pdf}",
                            "epub": self.epub and f"/out/{self.epub}", "pages": self.pages,
                            "chapters": self.chapters}).encode()
 
@@ -88,36 +93,60 @@ class Session:
     # -- building ---------------------------------------------------------------------------------
     def build(self, pool: Any) -> None:
         """Build the book once (a no-op if nothing changed since the last build's stamp) and update
-        the preview; an input error is shown, not raised."""
+        the preview: its pages as soon as the PDF is joined (status ``preview``, while the EPUB is
+        made and the outputs are checked and written), the rest when the build is over; an input
+        error is shown, not raised, over the last good pages."""
         from compiler.build import BuildOptions, build
 
         start = time.perf_counter()
-        self.publish(status="building")
+        self.publish(status="building", shown=0.0)
+        self.pages.rendered = 0
         cache.reset()
         digest = cache.options_digest(OPTIONS)
         self.out = cache.output_folder(self.manifest) or self.out
+        ok = False
         try:
             outputs = cache.up_to_date(self.manifest, self.out, digest)
             if outputs is None:
                 from compiler.progress import shown
 
-                options = BuildOptions(quiet=True, stamp_key=digest)
+                options = BuildOptions(quiet=True, stamp_key=digest, preview=self._preview(start))
                 with shown(self.quiet):
                     outputs = list(build(self.manifest, options, pool).values())
             self._show(outputs, time.perf_counter() - start)
+            ok = True
         except CompilerError as exc:
             line = exc.diagnostics[0].format() if exc.diagnostics else str(exc)
             self._say(line)
             self.publish(status="error", error=line, build=self.state.build + 1,
-                         seconds=time.perf_counter() - start)
+                         seconds=time.perf_counter() - start, pages=[p.to_json() for p in self.pages.restore()])
         finally:
+            if not ok and self.state.status == "preview":  # a worker died: the last good pages again
+                self.publish(status="building", pages=[p.to_json() for p in self.pages.restore()])
             self._read_inputs()
+
+    def _preview(self, start: float) -> Preview:
+        """The build's preview: the pages of the PDF's parts, before they are joined (only the pages
+        never seen before rendered), shown once the leak scan found the parts that hold them clean."""
+        def show(pieces: list[tuple[bytes, bool]], labels: list[str],
+                 clean: Callable[[list[bytes]], Callable[[], bool]]) -> None:
+            trace("preview")
+            scanned = clean([pieces[n][0] for n in self.pages.unseen(pieces)])  # scanned while the pages are drawn
+            pages, _new = self.pages.update_pieces(pieces, labels)
+            if not scanned():  # the build fails at its check: never shown
+                self.pages.restore()
+                return
+            self.publish(status="preview", pages=[p.to_json() for p in pages], shown=time.perf_counter() - start)
+            trace("preview", done=True)
+            self._say(f"pages shown in {time.perf_counter() - start:.2f} s: {self.pages.rendered} page images rendered")
+        return show
 
     def _show(self, outputs: list[Path], seconds: float) -> None:
         pdfs = sorted((p for p in outputs if p.suffix == ".pdf"), key=lambda p: (len(p.name), p.name))
         epubs = [p for p in outputs if p.suffix == ".epub"]
         pdf = next((p for p in pdfs if any(e.stem == p.stem for e in epubs)), pdfs[0] if pdfs else None)
         pages = [p.to_json() for p in self.pages.update(pdf.read_bytes())] if pdf else []
+        self.pages.settle()
         chapters = epub_chapters(epubs[0]) if epubs else []
         self._say(f"built in {seconds:.2f} s: {len(pages)} pages, {self.pages.rendered} page images rendered")
         self.publish(status="ok", error="", build=self.state.build + 1, seconds=max(seconds, 0.0),
@@ -172,7 +201,7 @@ class Session:
             return self.relevant(Path(path))
 
         roots = self.watch_roots()
-        for changes in watchfiles.watch(*roots, watch_filter=wanted, debounce=1600, step=30,
+        for changes in watchfiles.watch(*roots, watch_filter=wanted, debounce=1600, step=STEP_MS,
                                         stop_event=self.stopping, rust_timeout=500, yield_on_timeout=False,
                                         raise_interrupt=False):
             if changes:

@@ -24,7 +24,8 @@ _START = time.perf_counter()
 @dataclass(frozen=True, slots=True)
 class Event:
     """One step of a build: ``stage`` (validate, assemble, render-html, render-pdf, plan-pdf,
-    render-pdf-part, merge-pdf, render-epub, verify, write), and where it applies, what it cost."""
+    render-pdf-part, merge-pdf, render-epub, verify, write; in ``serve``, preview: the pages shown), and
+    where it applies, what it cost."""
 
     stage: str
     part: str = ""  # a PDF part (front, contents, chapters 1-2) or an output file name (write)

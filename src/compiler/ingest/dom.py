@@ -40,6 +40,27 @@ _NUMBER = re.compile(r"^\s*(\d{1,6})")
 _SPACE = re.compile(r"\s+")
 
 
+#: A ``style`` attribute that would fetch something (its URL is never fetched; the reader warns).
+STYLE_FETCH = re.compile(r"""style\s*=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
+_FETCH_TAIL = re.compile(r"""=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
+
+
+def style_fetches(html: str) -> bool:
+    """Whether ``html`` has a ``style`` attribute that fetches: ``STYLE_FETCH.search(html)``, found
+    from the "=" (a case-blind pattern that starts with a letter is tried at every character: a
+    tenth of the time of a post's conversion, bench_ingest). Its "style" is the five characters
+    just before the spaces before the "="."""
+    pos = 0
+    while (m := _FETCH_TAIL.search(html, pos)) is not None:
+        start = m.start()
+        while start > 0 and html[start - 1].isspace():
+            start -= 1
+        if start >= 5 and STYLE_FETCH.match(html, start - 5):
+            return True
+        pos = m.start() + 1
+    return False
+
+
 def classes(node: LexborNode) -> str:
     """The node's ``class`` attribute, or ''."""
     return node.attributes.get("class") or ""

@@ -75,4 +75,6 @@ def autoembed(text: str) -> str:
     def fix(m: re.Match[str]) -> str:
         name = provider(m["url"])  # the line is HTML: "&amp;" in it is "&" in the URL
         return f"\n{embed_html(html.unescape(m['url']), name)}\n" if name else m[0]
+    if "://" not in text:  # every match holds one (the pattern, anchored at line starts, tries every line)
+        return text
     return _BARE_URL.sub(fix, text)

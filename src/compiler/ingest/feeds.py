@@ -39,6 +39,7 @@ from compiler.ingest.feeds_xml import ATOM, XML_BASE, XML_LANG, Builder, line, p
 from compiler.ingest.html import html_to_content
 from compiler.ingest.wpautop import wpautop
 from compiler.ingest.wpcontent import plain
+from compiler.limits import no_cycle_collection
 from compiler.model import DateSpan, PostCopy, Seen
 from compiler.model.nodes import Content
 
@@ -281,7 +282,8 @@ def read_feed(data: bytes, name: str) -> Source:
 
 
 def _read(data: bytes, name: str, options: ReadOptions) -> Source:
-    return read_feed(data, name)
+    with no_cycle_collection():  # a big feed makes millions of acyclic objects (as dedup does)
+        return read_feed(data, name)
 
 
 #: RSS 2.0 and Atom 1.0 feeds, recognised by their root element.

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from selectolax.lexbor import LexborNode
 
 from compiler.ingest.dom import BLOCK_LEVEL, BLOCKS, DROP, MAX_PARSE_DEPTH, cap_depth, parse_html
+from compiler.ingest.dom import style_fetches
 from compiler.ingest.dom import children as _children
 from compiler.ingest.dom import classes as _classes
 from compiler.ingest.dom import flat_lines as _flat_lines
@@ -37,6 +38,7 @@ from compiler.ingest.dom import flat_text as _flat_text
 from compiler.ingest.dom import number as _number
 from compiler.ingest.dom import pre_text as _pre_text
 from compiler.ingest.embeds import canonical, host, provider
+from compiler.ingest.plainhtml import plain_blocks
 from compiler.model.inline import clean_text, finish, safe_href
 from compiler.model.nodes import (
     MAX_DEPTH, Block, Blockquote, BulletList, Code, CodeBlock, Content, Embed, Emphasis, Figure, Footnote,
@@ -397,7 +399,6 @@ _ACTIVE = frozenset({"script", "style", "object", "embed", "applet", "form", "in
                      "textarea", "meta", "link", "base", "frame", "frameset", "canvas", "svg", "math", "portal",
                      "dialog"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
-_STYLE_FETCH = re.compile(r"""style\s*=\s*["'][^"']*(?:url\(|@import|expression\()""", re.I)
 
 
 def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | None = None,
@@ -409,11 +410,13 @@ def html_to_content(html: str, where: str = "", warn: Callable[[str], None] | No
     """
     messages: list[str] = []
     reader = HtmlReader(where, warn or messages.append, frozenset(i for i, _ in footnotes))
-    if _STYLE_FETCH.search(html):
+    if style_fetches(html):
         reader.warn("style attributes with url(), @import or expression() ignored: nothing is fetched")
-    html, capped = cap_depth(html)
-    if capped:
-        reader.warn(f"elements nested deeper than {MAX_PARSE_DEPTH} levels read as plain text")
-    blocks = reader.blocks(parse_html(html))
+    blocks = plain_blocks(html)  # plain paragraphs (most posts): the same blocks without the parser
+    if blocks is None:
+        html, capped = cap_depth(html)
+        if capped:
+            reader.warn(f"elements nested deeper than {MAX_PARSE_DEPTH} levels read as plain text")
+        blocks = reader.blocks(parse_html(html))
     notes = tuple(Footnote(i, tuple(reader.blocks(parse_html(text)))) for i, text in footnotes)
     return Content(tuple(blocks), notes)

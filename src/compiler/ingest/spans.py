@@ -17,11 +17,13 @@ def replace_spans(text: str, opener: re.Pattern[str], closer: Callable[[re.Match
                   fn: Callable[[str], str], ignore_case: bool = True) -> str:
     """``text`` with each span from an ``opener`` match to the first ``closer(match)`` after it
     (both included) replaced by ``fn(span)``; an opener never closed stays as it is."""
-    haystack = text.lower() if ignore_case else text
+    haystack = None if ignore_case else text  # lower-cased at the first opener: most texts have none
     out: list[str] = []
     pos = 0
     missing: set[str] = set()
     while (m := opener.search(text, pos)) is not None:
+        if haystack is None:
+            haystack = text.lower()
         close = closer(m)
         key = close.lower() if ignore_case else close
         end = -1 if key in missing else haystack.find(key, m.end())

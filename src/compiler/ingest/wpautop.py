@@ -47,6 +47,27 @@ _NL = " <!-- wpnl --> "
 _SPACES = re.compile(r"[ \t\f\v]{2,}")
 
 
+_GUARDS = {needle: re.compile(re.escape(needle), re.I)
+           for needle in ("<br", "<hr", "</div", "</address", "</form", "<li", "<blockquote")}
+
+
+def _has(text: str, needle: str, lower: list[str]) -> bool:
+    """``needle in text.lower()``, without lower-casing a text that cannot hold it (``str.lower`` of a
+    long non-ASCII text costs more than all of wpautop's patterns). ``lower`` caches the lower-cased
+    text. A case-blind search finds every place the lower-cased text holds ``needle`` (and a few
+    more, such as a dotless i for "i": those are confirmed on the lower-cased text)."""
+    if _GUARDS[needle].search(text) is None:
+        return False
+    if not lower:
+        lower.append(text.lower())
+    return needle in lower[0]
+
+
+def _first_group(m: re.Match[str]) -> str:
+    """``\\1`` of a pattern whose first group always takes part."""
+    return m[1]
+
+
 def _inside_tags(text: str) -> str:
     """Newlines inside tags (not comments) become placeholders, as ``wp_replace_in_html_tags``."""
     out: list[str] = []
@@ -119,12 +140,44 @@ def wpautop(text: str, br: bool = True) -> str:
     text = replace_spans(text, _PRE_OPEN, fixed("</pre>"), keep_pre)
     if "  " in text or "\t" in text or "\f" in text or "\v" in text:  # (each sub below is skipped when
         text = _SPACES.sub(" ", text)  # outside <pre> a run of spaces is one space; keeps the patterns below linear
-    lower = text.lower()  # its pattern needs a text the page does not hold: a third of the time, bench_ingest)
-    if "<br" in lower:
+    # Text without tags (most classic-editor posts) skips every pass that looks for a tag the text
+    # held: they find none, and the only tags below are the paragraphs made here, none of them empty.
+    tags = "<" in text
+    if tags:
+        text = _tag_passes(text)
+    if "\n\n\n" in text:  # (two newlines are left as they are)
+        text = _MANY_BREAKS.sub("\n\n", text)
+    paragraphs = [p for p in _PARAGRAPHS.split(text) if p]
+    text = "".join(f"<p>{p.strip(chr(10))}</p>\n" for p in paragraphs)
+    text = _EMPTY_P.sub("", text)
+    if tags:
+        text = _paragraph_passes(text)
+    if br:
+        if tags:
+            text = replace_spans(text, _PRESERVE_OPEN, lambda m: f"</{m[1].lower()}>",
+                                 lambda span: span.replace("\n", "<WPPreserveNewline />"))
+            text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
+        text = newline_br(text)
+        if tags:
+            text = text.replace("<WPPreserveNewline />", "\n")
+    text = _BLOCK_BR.sub(_first_group, text)  # (a function: a template is expanded in Python, match by match)
+    text = _BR_BEFORE.sub(_first_group, text)
+    text = _LAST_P.sub("</p>", text)
+    if not tags:
+        return text
+    for key, value in pre_tags.items():
+        text = text.replace(key, value)
+    return text.replace(_NL, "\n").replace("<!-- wpnl -->", "\n")
+
+
+def _tag_passes(text: str) -> str:
+    """Paragraph breaks around block tags, newlines inside tags kept (a text with tags only)."""
+    seen, lower = text, list[str]()  # its pattern needs a text the page does not hold: a third of the time, bench_ingest)
+    if _has(seen, "<br", lower):
         text = _BR_BR.sub("\n\n", text)
     text = _BLOCK_OPEN.sub(r"\n\n\1", text)
     text = _BLOCK_CLOSE.sub(r"\1\n\n", text)
-    if "<hr" in lower:
+    if _has(seen, "<hr", lower):
         text = _HR.sub(r"\1\n\n", text)
     text = _inside_tags(text)
     if "<option" in text:
@@ -133,30 +186,19 @@ def wpautop(text: str, br: bool = True) -> str:
         text = _SOURCE_SPACE.sub(r"\1", text)
     if "<figcaption" in text:
         text = _FIGCAPTION_CLOSE.sub("</figcaption>", _FIGCAPTION_OPEN.sub(r"\1", text))
-    text = _MANY_BREAKS.sub("\n\n", text)
-    paragraphs = [p for p in _PARAGRAPHS.split(text) if p]
-    text = "".join(f"<p>{p.strip(chr(10))}</p>\n" for p in paragraphs)
-    text = _EMPTY_P.sub("", text)
-    lower = text.lower()
-    if "</div" in lower or "</address" in lower or "</form" in lower:
+    return text
+
+
+def _paragraph_passes(text: str) -> str:
+    """No paragraph around or inside block tags (a text with tags only)."""
+    seen, lower = text, list[str]()
+    if _has(seen, "</div", lower) or _has(seen, "</address", lower) or _has(seen, "</form", lower):
         text = _P_CLOSE_BLOCK.sub(r"<p>\1</p></\2>", text)
     text = _P_AROUND_BLOCK.sub(r"\1", text)
-    if "<li" in lower:
+    if _has(seen, "<li", lower):
         text = _P_LI.sub(r"\1", text)
-    if "<blockquote" in lower:
+    if _has(seen, "<blockquote", lower):
         text = _P_BLOCKQUOTE.sub(r"<blockquote\1><p>", text)
     text = text.replace("</blockquote></p>", "</p></blockquote>")
     text = _P_BEFORE_BLOCK.sub(r"\1", text)
-    text = _P_AFTER_BLOCK.sub(r"\1", text)
-    if br:
-        text = replace_spans(text, _PRESERVE_OPEN, lambda m: f"</{m[1].lower()}>",
-                             lambda span: span.replace("\n", "<WPPreserveNewline />"))
-        text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
-        text = newline_br(text)
-        text = text.replace("<WPPreserveNewline />", "\n")
-    text = _BLOCK_BR.sub(r"\1", text)
-    text = _BR_BEFORE.sub(r"\1", text)
-    text = _LAST_P.sub("</p>", text)
-    for key, value in pre_tags.items():
-        text = text.replace(key, value)
-    return text.replace(_NL, "\n").replace("<!-- wpnl -->", "\n")
+    return _P_AFTER_BLOCK.sub(r"\1", text)

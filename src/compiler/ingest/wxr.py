@@ -26,7 +26,7 @@ import mimetypes
 import re
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import Element, ParseError
@@ -38,6 +38,7 @@ from compiler import files
 from compiler.errors import CompilerError, Diagnostic
 from compiler.ingest import ReadOptions, Reader, Source
 from compiler.ingest.wpcontent import comment_content, plain, post_content
+from compiler.limits import no_cycle_collection
 from compiler.model import DateSpan, PostCopy, Seen
 from compiler.model.entries import Attachment, Author, Category, Comment, Entry, LeftOut
 from compiler.model.nodes import MAX_DEPTH, Image
@@ -237,7 +238,7 @@ class _Builder:
             self.warn(f"{self.where}: author {login!r} is not declared in the export; the login is shown")
         return login
 
-    def entry(self, item: _Item, kind: str) -> Entry:
+    def entry(self, item: _Item, kind: str, status: str = "publish") -> Entry:
         f = item.fields
         post_id = _int(f.get("wp:post_id"))
         title = plain(f.get("title", ""))
@@ -264,7 +265,7 @@ class _Builder:
                                  item.meta.get("footnotes", ""), where),
             excerpt=plain(f.get("excerpt:encoded", "")), comments=self.comments(item, where),
             featured=Image(featured.url, featured.alt, featured.width, featured.height) if featured else None,
-            parent=_int(f.get("wp:post_parent")), order=_int(f.get("wp:menu_order")))
+            parent=_int(f.get("wp:post_parent")), order=_int(f.get("wp:menu_order")), status=status)
 
     def comments(self, item: _Item, where: str) -> tuple[Comment, ...]:
         kept: dict[int, dict[str, str]] = {}
@@ -395,7 +396,7 @@ def read_wxr(source: str | Path | IO[bytes], name: str = "", include_status: Col
             left_out.append(LeftOut(_int(item.fields.get("wp:post_id")), kind, plain(item.fields.get("title", "")),
                                     "password" if password and status in ("publish", *include_status) else status))
             continue
-        (posts if kind == "post" else pages).append(replace(builder.entry(item, kind), status=status))
+        (posts if kind == "post" else pages).append(builder.entry(item, kind, status))
     channel = reader.channel
     return Export(
         title=plain(channel.get("title", "")), link=channel.get("link", ""), language=channel.get("language", ""),
@@ -435,7 +436,8 @@ def _copy(entry: Entry, name: str, position: int) -> PostCopy:
 
 
 def _read(data: bytes, name: str, options: ReadOptions) -> Source:
-    export = read_wxr(io.BytesIO(data), name, options.include_status, options.include_password)
+    with no_cycle_collection():  # an export of 10,000 posts makes millions of acyclic objects (as dedup does)
+        export = read_wxr(io.BytesIO(data), name, options.include_status, options.include_password)
     meta = {"title": export.title, "language": export.language, "link": export.link,
             "author": next((a.name for a in export.authors if a.name), "")}
     return Source(name, "wxr", tuple(_copy(e, name, n) for n, e in enumerate(export.posts, 1)), export.pages,

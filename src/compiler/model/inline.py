@@ -145,16 +145,20 @@ def _trim_breaks(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
     return tuple(out)
 
 
+def finish_text(text: str) -> tuple[Inline, ...]:
+    """``finish((Text(text),))``: a block of plain text, its spaces collapsed, trimmed."""
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
+        text = _SPACE.sub(" ", text)
+    text = text.strip(" ")
+    return (Text(text),) if text else ()
+
+
 def finish(children: Iterable[Inline], keep_space: bool = False) -> tuple[Inline, ...]:
     """A block's inline run, ready for the model: merged, collapsed (unless ``keep_space``), trimmed."""
     if not keep_space:
         children = children if isinstance(children, (list, tuple)) else list(children)
         if all(type(child) is Text for child in children):  # plain text (most paragraphs): the same, at once
-            text = "".join(child.text for child in children)  # type: ignore[union-attr]
-            if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text:
-                text = _SPACE.sub(" ", text)
-            text = text.strip(" ")
-            return (Text(text),) if text else ()
+            return finish_text("".join(child.text for child in children))  # type: ignore[union-attr]
     run = merge(children) if keep_space else collapse(children)
     if keep_space:
         return run

@@ -356,6 +356,8 @@ def _iter_value(value: Any, roles: Collection[str], role: str, name: str, owner:
 
 def inline_text(children: tuple[Inline, ...]) -> str:
     """The text of inline nodes as a reader reads it (line breaks as newlines)."""
+    if len(children) == 1 and type(children[0]) is Text:  # a plain paragraph (most of them): its text
+        return children[0].text
     out: list[str] = []
     for child in children:
         if isinstance(child, (Text, Code)):
@@ -399,7 +401,9 @@ def paragraphs(node: object) -> Iterator[str]:
     for name, _role in _plan(type(node)) if _is_node(node) else ():
         value = getattr(node, name)
         for item in value if isinstance(value, tuple) else (value,):
-            if _is_node(item):
+            if type(item) is Paragraph:  # the commonest block, without a generator of its own
+                yield inline_text(item.children)
+            elif _is_node(item):
                 yield from paragraphs(item)
 
 

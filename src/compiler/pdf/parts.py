@@ -1,7 +1,8 @@
 """Parts: lay the book out in parts on several cores, and join them.
 
 The book is cut where a right-hand page begins anyway: the opening (cover
-to epigraph), groups of whole chapters (the last with the back matter), and
+to epigraph), the chapters (one a part, short ones grouped: :mod:`compiler.pdf.plan`;
+the last with the back matter), and
 the contents with the front matter that follows them (foreword, preface…).
 Front matter is numbered in roman, so the body always starts at page 1. Each
 body group restarts the page counter from the page counts of the groups
@@ -39,7 +40,7 @@ from compiler.trace import trace
 from compiler.limits import no_cycle_collection
 from compiler.pdf import refused, roman, stylesheet_paths
 from compiler.pdf.folios import Board, Seat
-from compiler.pdf.plan import WORDS_PER_GROUP, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
+from compiler.pdf.plan import LEAST_WORDS, Plan, plan, words as _words  # noqa: F401 (the plan's names, here too)
 
 OPENING_PAGES = 0.5  # a chapter's title block and introduction
 FRONT_PAGES_WEIGHT = 1500  # cover, half title, title and copyright pages take as long as ~1,500 words
@@ -346,9 +347,13 @@ class PartRenderer:
             raise failed[0]
         return front[0], results
 
-    def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None) -> LaidOutBook:
+    def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None,
+                     on_pieces: Callable[[list[tuple[bytes, bool]], list[str]], object] = lambda pieces, labels: None,
+                     ) -> LaidOutBook:
         """Lay out every part (on the pool's workers), then the contents, then join them.
-        ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page)."""
+        ``on_front`` gets the front matter's PDF as soon as it is there (the EPUB's cover is its first page);
+        ``on_pieces`` the parts' PDFs in book order (each with whether a blank page follows it) and every
+        page's label, before they are joined (``serve`` shows the pages from them)."""
         from compiler.pdf.merge import MergeError, Piece, merge, page_count
 
         parts = plan(self.book)
@@ -379,6 +384,7 @@ class PartRenderer:
             offsets.append(offset)
             offset += _odd(result.pages) if pad else result.pages
         labels = [roman(i + 1) if i < first_body else str(i - first_body + 1) for i in range(offset)]
+        on_pieces([(p.pdf, p.blank_after) for p in pieces], labels)
         merged_key = "merged-" + hashlib.sha256(json.dumps(
             [cache.compiler_digest(), self.creator, first_body,
              [[hashlib.sha256(p.pdf).hexdigest(), sorted(p.stand_ins), p.blank_after] for p in pieces]]).encode()

@@ -25,7 +25,7 @@ from compiler.errors import CompilerError, Diagnostic, Exit
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 #: What lays out a part: WeasyPrint (whose URL fetcher builds its headers with ``email.policy``
 #: on first use), the parts' task; and the leak scan, which workers also run.
-WORKER_MODULES = ("compiler.pdf.layout", "email.policy", "compiler.pdf.parts", "compiler.leaks")
+WORKER_MODULES = ("compiler.pdf.layout", "compiler.pdf.lab", "email.policy", "compiler.pdf.parts", "compiler.leaks")
 
 
 def _die_with_parent(parent: int) -> None:

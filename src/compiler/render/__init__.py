@@ -17,6 +17,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import jinja2
+from jinja2.bccache import Bucket
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
@@ -134,6 +135,27 @@ def _template_error(exc: jinja2.TemplateError, template: str, line: int) -> Comp
                                     hint="templates may only format the book model; fix the template"))
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """The templates this process compiled, kept for the next build (``serve`` builds again and again,
+    each with a new environment: compiling the templates anew took a third of a rebuild's HTML).
+    Jinja keys each template by its name and file, and recompiles it when its source changed (a
+    checksum in the bucket); every environment that uses this cache is configured alike."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.store.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = _Compiled()
+
+
 class Renderer:
     """Renders the book's HTML from the templates in ``<style>/templates``."""
 
@@ -146,7 +168,7 @@ class Renderer:
         self.env = TemplateSandbox(
             loader=jinja2.FileSystemLoader(self.templates),
             autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-            trim_blocks=False, lstrip_blocks=False)
+            trim_blocks=False, lstrip_blocks=False, bytecode_cache=COMPILED)
         self.env.filters.update(typo=typo, heading=heading, span=span, longdate=longdate, spell=spell)
         tools = f"typeset with WeasyPrint {weasyprint_version}" if weasyprint_version else "typeset by compiler"
         self.env.globals.update(

@@ -221,10 +221,10 @@ def register(env: jinja2.Environment, fonts: Path | None = None,
 
 def environment(style_dir: Path) -> jinja2.Environment:
     """An environment like the book's (sandboxed, autoescape, strict) over ``style_dir/templates``."""
-    from compiler.render import TemplateSandbox
+    from compiler.render import COMPILED, TemplateSandbox
 
     env = TemplateSandbox(loader=jinja2.FileSystemLoader(style_dir / "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True, bytecode_cache=COMPILED)
     register(env, style_dir / "fonts")
     return env
 

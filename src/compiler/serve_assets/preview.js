@@ -55,13 +55,17 @@
   }
 
   function show(state) {
-    status.textContent = state.status === "ok" ? "built (" + state.seconds + " s)" : state.status;
+    status.textContent = state.status === "ok" ? "built (" + state.seconds + " s)" :
+      state.status === "preview" ? "building (pages shown)" : state.status;
     status.dataset.status = state.status;
     document.body.dataset.build = String(state.build);
     document.body.dataset.status = state.status;
+    if (state.pages.length) showPages(state.pages);  // the last good pages (or, while building, the new PDF's)
     if (state.status === "error") {
       errorLine.textContent = state.error;
       overlay.hidden = false;
+    } else if (state.status === "preview") {  // the new PDF's pages, while the EPUB is made
+      overlay.hidden = true;
     } else if (state.status === "ok") {
       overlay.hidden = true;
       showPages(state.pages);
