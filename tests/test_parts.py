@@ -19,7 +19,7 @@ import pikepdf
 import pytest
 
 from compiler.trace import Event, listen
-from conftest import ROOT, copy_project, run_compiler
+from conftest import ROOT, built_copy, copy_project, run_compiler
 from pdftools import page_texts
 
 PDF = "slavery-is-not-dead.pdf"
@@ -169,6 +169,38 @@ def test_a_wrong_guess_laid_out_in_the_build_process_is_laid_out_again(built, tm
     again = [e.part for e in seen if e.stage == "render-pdf-part" and e.again]
     assert again and set(again) <= {"chapter 2", "chapter 3", "chapter 4", "chapter 5"}, seen  # chapter 1 starts at 1
     assert (tmp_path / "guess" / "out" / PDF).read_bytes() == built["pdf"].read_bytes()
+
+
+def test_a_kept_pool_looks_first_at_the_chapter_it_laid_out_last(built, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """``serve`` keeps its pool, which remembers the chapters it laid out: the next build looks at
+    them first (an edited chapter reaches a worker before the HTML of the parts before it is made;
+    the board tells it its first folio), and writes the bytes a build in book order writes."""
+    from compiler.build import BuildOptions, build
+    from compiler.pdf.pool import workers
+
+    project = built_copy(built, tmp_path / "kept")
+    original = (project / "book.yaml").read_text(encoding="utf-8")
+    assert "    find: Barot\n    replace: Borat\n" in original  # a correction in chapter 4
+
+    def edit(folder: Path, word: str) -> None:
+        (folder / "book.yaml").write_text(original.replace("    find: Barot\n    replace: Borat\n",
+                                                           f"    find: Barot\n    replace: Borat {word}\n"))
+
+    seen: list[Event] = []
+    with workers(2, 0) as pool:
+        edit(project, "once")
+        build(project / "book.yaml", BuildOptions(quiet=True), pool)
+        assert pool.recent == {(4,)}
+        edit(project, "twice")
+        with listen(seen.append):
+            build(project / "book.yaml", BuildOptions(quiet=True), pool)
+    parts = [(e.part, e.cached) for e in seen if e.stage == "render-pdf-part" and not e.done]
+    assert parts[0] == ("chapter 4", False), parts
+    assert ("front", True) in parts and ("chapter 3", True) in parts
+    fresh = copy_project(tmp_path / "fresh")
+    edit(fresh, "twice")
+    assert run_compiler("book.yaml", cwd=fresh).returncode == 0  # cold: no out/ yet
+    assert (project / "out" / PDF).read_bytes() == (fresh / "out" / PDF).read_bytes()
 
 
 def test_a_group_learns_its_first_folio_from_the_board(book_model: Any) -> None:

@@ -399,6 +399,7 @@ def test_a_preview_the_leak_scan_refuses_is_never_shown(built) -> None:  # type:
     pieces, labels = _split_at_blank(pdf)
     session = Session(built["project"] / "book.yaml", quiet=True)
     session._preview(time.perf_counter())(pieces[:1], labels, lambda pdfs: lambda: True)
+    session.pages.settle()  # that build is over
     good = session.state.pages
     assert session.state.status == "preview" and len(good) == len(labels[:len(good)]) > 0
     version = session.state.version

@@ -236,7 +236,8 @@ class Pages:
             finally:
                 document.close()
         self._keep_hashes(pieces)
-        self._before = (self.pages, self.images, self.pdf_digest)
+        if self._before is None:  # (the pages before this build, however often it shows new ones)
+            self._before = (self.pages, self.images, self.pdf_digest)
         # at once: the last good pages until now (their images too: a page still showing them can load them)
         self.pages, self.images, self.pdf_digest = pages, {**self.images, **images}, ""
         return pages, new
@@ -248,8 +249,8 @@ class Pages:
         self._before = None
 
     def restore(self) -> list[Page]:
-        """Show the pages shown before the last update again (a build failed after its pages were
-        shown); return them."""
+        """Show the pages shown before the updates since the last :meth:`settle` again (a build
+        failed after its pages were shown); return them."""
         if self._before is not None:
             self.pages, images, self.pdf_digest = self._before
             self.images = {**images, **self.images}

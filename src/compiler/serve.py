@@ -28,7 +28,7 @@ from compiler.preview import Pages, Preview, epub_chapters
 from compiler.trace import trace
 
 #: A burst of saves: watchfiles reports changes once no input changed for this long (ms) ...
-STEP_MS = 25
+STEP_MS = 15
 #: ... and a build starts once no report came for this long (s).
 QUIET_S = 0.01
 #: The options a plain ``python -m compiler book.yaml`` stamps its build with: serve shares its stamp.

@@ -177,6 +177,7 @@ class PartRenderer:
         self.identifier = hashlib.sha256(book.meta.identifier.encode()).hexdigest()[:32].encode()
         self.relaid = 0
         self.laid_out = 0
+        self.laid_groups: set[tuple[int, ...] | None] = set()  # the body groups laid out (not from the cache)
         self.jobs = jobs
         self.history: dict[str, int] = (cache.load_json(self.out, "pages") or {}) if use_cache else {}
         self.htmls: dict[Slice, str] = {}
@@ -225,6 +226,8 @@ class PartRenderer:
                 "pages": r.pages, "anchors": r.anchors, "starts": r.starts, "stand_ins": r.stand_ins,
                 "warnings": r.warnings}, keep=64)
         self.laid_out += 1
+        if group >= 0:
+            self.laid_groups.add(part.chapters)
         return _Pending(self.pool.submit(lay_out_part, job), store)
 
     def _weight(self, part: Slice) -> float:
@@ -312,8 +315,16 @@ class PartRenderer:
         # groups than workers, each guess has but one unknown (the group in flight before it). With
         # as many groups as workers: the heaviest first, so that the workers finish together.
         order = list(range(-1, len(groups)))
+        recent = getattr(self.pool, "recent", None)
         if 1 < self.jobs and len(groups) <= self.jobs:
             order.sort(key=lambda i: -self._weight(front_part if i < 0 else groups[i]))
+        elif 1 < self.jobs and recent:  # a pool kept between builds (serve): the groups it laid out last
+            # first, so that an edited chapter reaches a worker before the HTML of the parts before it is
+            # made (each part's HTML is its cache key); the board tells that worker its true first folio.
+            # No more than jobs - 1 of them: one worker always goes on in book order, so a group waiting
+            # on the board for the page counts before it never waits on a group not yet looked at
+            ahead = [i for i in order if i >= 0 and groups[i].chapters in recent][:self.jobs - 1]
+            order = ahead + [i for i in order if i not in ahead]
         try:  # the helper thread never outlives this call (not even a failed layout's)
             while order or running or len(right) < len(groups):
                 for i in [i for i, h in running.items() if isinstance(h, _Ready)]:
@@ -345,6 +356,9 @@ class PartRenderer:
                 thread.join()
         if failed:
             raise failed[0]
+        if self.laid_groups and recent is not None:
+            recent.clear()
+            recent.update(self.laid_groups)
         return front[0], results
 
     def lay_out_book(self, on_front: Callable[[bytes], object] = lambda pdf: None,

@@ -77,6 +77,9 @@ class _Guarded:
 
     def __init__(self, executor: Any) -> None:
         self.executor = executor
+        #: The chapters of the body groups this pool laid out in its last build that laid out any (a
+        #: pool ``serve`` keeps: an editor mostly edits one chapter; see compiler.pdf.parts)
+        self.recent: set[tuple[int, ...] | None] = set()
 
     def submit(self, function: Callable[..., Any], *args: Any) -> Any:
         from compiler.limits import guarded
