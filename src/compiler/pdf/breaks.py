@@ -25,7 +25,7 @@ that a page turn now splits is mended the same way before a third layout, at
 most :data:`ROUNDS` layouts in all. Before the lab, a part of the 130-post
 synthetic blog was laid out 4 to 6 times; with the lab mending the rules
 only, 2 or 3; with the loose lines' spacing too (which moves some page
-breaks, so a page-turn hyphen may need one more), 3 or 4 (2026-11-30,
+breaks, so a page-turn hyphen may need one more), 2 to 4 (2026-11-30,
 ``COMPILER_TRACE=time python -m compiler book.yaml --no-cache`` prints the
 layouts of each part). Only the print layout changes: the model, the HTML the
 cache keys on and the EPUB stay as they were, and the rules always give the

@@ -184,6 +184,8 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
     if spacing:
         blocks, natural, own = _loose_blocks(found)
         targets += [b for b in blocks if all(b is not t for t in targets)]
+    if not targets:
+        return 0, Lab(root, {}, render)
     lab, lines = open_lab(root, found, targets, render)
     changes = breaks.mark([o for o in left if id(o.block) not in lab.clones])  # set unlike: marked as before
     mine = {id(c) for c in lab.clones.values()}
