@@ -12,20 +12,29 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _fold(text: str) -> str:
+    """``text`` lower-cased with every position kept: ``str.lower`` when that keeps the length (it
+    does for all but a few letters, such as "İ", which becomes two), else only A-Z lower-cased."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
+
 
 def replace_spans(text: str, opener: re.Pattern[str], closer: Callable[[re.Match[str]], str],
                   fn: Callable[[str], str], ignore_case: bool = True) -> str:
     """``text`` with each span from an ``opener`` match to the first ``closer(match)`` after it
     (both included) replaced by ``fn(span)``; an opener never closed stays as it is."""
-    haystack = None if ignore_case else text  # lower-cased at the first opener: most texts have none
+    haystack = None if ignore_case else text  # folded at the first opener: most texts have none
     out: list[str] = []
     pos = 0
     missing: set[str] = set()
     while (m := opener.search(text, pos)) is not None:
         if haystack is None:
-            haystack = text.lower()
+            haystack = _fold(text)
         close = closer(m)
-        key = close.lower() if ignore_case else close
+        key = _fold(close) if ignore_case else close
         end = -1 if key in missing else haystack.find(key, m.end())
         if end < 0:
             missing.add(key)
