@@ -219,8 +219,34 @@ class Session:
         return not self.stopping.is_set()
 
 
+#: Seconds a Ctrl-C leaves for the orderly stop before the workers are killed and the process ends.
+STOP_GRACE_S = 10.0
+
+
+def _stop_on_interrupt(_signum: int, _frame: Any) -> None:
+    """SIGINT: stop in order (KeyboardInterrupt in the main thread); if that has not ended the process
+    within :data:`STOP_GRACE_S` (a worker in the middle of a layout, a thread the interpreter waits
+    for at exit), kill the workers and end it, so that no Ctrl-C leaves a process behind."""
+    import multiprocessing
+    import os
+    import signal
+
+    def force() -> None:
+        for child in multiprocessing.active_children():
+            child.kill()
+        sys.stderr.flush()
+        os._exit(int(Exit.OK))
+
+    timer = threading.Timer(STOP_GRACE_S, force)
+    timer.daemon = True
+    timer.start()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    raise KeyboardInterrupt
+
+
 def serve(manifest: Path, port: int, open_browser: bool, jobs: int, memory_mb: int, quiet: bool) -> int:
     """Build, serve and rebuild on change until Ctrl-C."""
+    import signal
     from concurrent.futures.process import BrokenProcessPool
 
     from compiler.pdf.pool import workers
@@ -230,6 +256,7 @@ def serve(manifest: Path, port: int, open_browser: bool, jobs: int, memory_mb: i
         raise CompilerError(Diagnostic("E100", "no such manifest", str(manifest),
                                        hint="pass the book's manifest, e.g. book.yaml"))
     session = Session(manifest, quiet)
+    signal.signal(signal.SIGINT, _stop_on_interrupt)
     server = start_server(session, port)
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"serving {url} (Ctrl-C stops)", file=sys.stderr, flush=True)

@@ -118,4 +118,7 @@ def workers(jobs: int, memory_mb: int, start: int | None = None) -> Iterator[Any
         for process in processes:
             process.terminate()
         for process in processes:
-            process.join()
+            process.join(5)
+            if process.is_alive():  # SIGTERM not taken within 5 s: no worker may outlive the build
+                process.kill()
+                process.join()
