@@ -34,6 +34,7 @@ same result for the same HTML (the bytes stay reproducible).
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -311,6 +312,8 @@ def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = 
         if not changed:
             break
         refresh()
+        found, document = [], None  # the last layout and the lab's are garbage now: free them (a part
+        gc.collect()  # is laid out with the cycle collector paused) before the next layout is made
         document = render()
     else:
         left = offences(lines(document))
