@@ -74,6 +74,7 @@ class Session:
         self.pending = threading.Event()
         self.last_change = 0.0
         self.inputs: cache.Inputs | None = None
+        self.shown_key = ""  # the stamp key of the build whose pages are shown
 
     # -- state ------------------------------------------------------------------------------------
     def publish(self, **fields: Any) -> None:
@@ -99,14 +100,19 @@ class Session:
         from compiler.build import BuildOptions, build
 
         start = time.perf_counter()
-        self.publish(status="building", shown=0.0)
-        self.pages.rendered = 0
         cache.reset()
         digest = cache.options_digest(OPTIONS)
         self.out = cache.output_folder(self.manifest) or self.out
-        ok = False
         try:
             outputs = cache.up_to_date(self.manifest, self.out, digest)
+        except CompilerError:  # the build below says it, with its place
+            outputs = None
+        if outputs is not None and self.state.status == "ok" and self._stamp_key() == self.shown_key:
+            return  # a late event of a burst already built (or a save that changed nothing): no build
+        self.publish(status="building", shown=0.0)
+        self.pages.rendered = 0
+        ok = False
+        try:
             if outputs is None:
                 from compiler.progress import shown
 
@@ -114,6 +120,7 @@ class Session:
                 with shown(self.quiet):
                     outputs = list(build(self.manifest, options, pool).values())
             self._show(outputs, time.perf_counter() - start)
+            self.shown_key = self._stamp_key()
             ok = True
         except CompilerError as exc:
             line = exc.diagnostics[0].format() if exc.diagnostics else str(exc)
@@ -157,12 +164,20 @@ class Session:
         if not self.quiet:
             print(line, file=sys.stderr, flush=True)
 
+    def _stamp(self) -> Any:
+        """The last successful build's stamp (None if there is none or it cannot be read)."""
+        try:
+            return json.loads((self.out / ".cache" / cache.STAMP).read_bytes())
+        except (OSError, ValueError):
+            return None
+
+    def _stamp_key(self) -> str:
+        stamp = self._stamp()
+        return str(stamp.get("key", "")) if isinstance(stamp, dict) else ""
+
     def _read_inputs(self) -> None:
         """The inputs the last successful build read, from its stamp (what the watcher follows)."""
-        try:
-            stamp = json.loads((self.out / ".cache" / cache.STAMP).read_bytes())
-        except (OSError, ValueError):
-            return
+        stamp = self._stamp()
         inputs = cache.Inputs.from_json(stamp.get("inputs")) if isinstance(stamp, dict) else None
         if inputs is not None:
             self.inputs = inputs
