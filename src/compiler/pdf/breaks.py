@@ -42,6 +42,10 @@ from typing import Any
 
 ROUNDS = 4  # full layouts at most, the first included (2 as a rule with the lab, 3 after a page-turn hyphen)
 RUNT = 8
+#: A loose line: a full line whose word space is over this many natural ones. The typography
+#: audit's limit is 2 (compiler/typo_audit.py); the lab (compiler/pdf/lab.py, fit.py, track.py)
+#: works to a little less, as the audit measures the natural space from the PDF's word boxes.
+LOOSE = 1.95
 SHORT = 3
 HARD = "-"
 _WORDS = re.compile(r"\S+")
@@ -62,6 +66,8 @@ class LineInfo:
     gap: float = 0.0  # a justified line's word space (its font's, and what justification adds), in px
     space: float = 0.0  # the word space of the line's font unstretched, in px
     spacing: tuple[float, float] = (0.0, 0.0)  # the block's own letter and word spacing, in px
+    size: float = 0.0  # the block's font size, in px
+    natural: float = 0.0  # the running text's word space at that size, in px (what a loose line's is measured by)
 
 
 def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any = None) -> None:
@@ -89,7 +95,8 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
         stretch = max((t.justification_spacing for t in texts), default=0.0) if justified and not short else 0.0
         letters = box.style["letter_spacing"]
         spacing = (0.0 if letters == "normal" else float(letters), float(box.style["word_spacing"]))
-        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short, space + stretch, space, spacing))
+        out.append(LineInfo(page, block, text, last.element, hyphen, justified, short, space + stretch, space, spacing,
+                            float(box.style["font_size"])))
         return
     element = getattr(box, "element", None)
     if isinstance(box, boxes.BlockContainerBox):
@@ -131,11 +138,18 @@ def _text_boxes(box: Any) -> Iterator[Any]:
 
 
 def lines(document: Any) -> list[LineInfo]:
-    """Every line box of the document's pages (page margins left out), in order."""
+    """Every line box of the document's pages (page margins left out), in order, each with its
+    natural word space: the root element's (the running text's roman face), at the line's size."""
+    import dataclasses
+
     out: list[LineInfo] = []
     for number, page in enumerate(document.pages):
         _lines(page._page_box, number, None, out)
-    return out
+    root = next((page._page_box.children[0] for page in document.pages if page._page_box.children), None)
+    if root is None or not out:
+        return out
+    share = _space(root.style) / float(root.style["font_size"])
+    return [dataclasses.replace(line, natural=share * line.size) for line in out]
 
 
 @dataclass(frozen=True)
@@ -275,10 +289,26 @@ def _tie(element: Any) -> bool:
     return False
 
 
+def _unsoften(block: Any, word: str) -> bool:
+    """Take the soft hyphens out of ``word`` where the block's text holds it with one (a break the
+    paragraph lab planned, compiler/pdf/fit.py); whether it did."""
+    done, word = False, word.replace("\u00ad", "")
+    for node in block.iter():
+        for attr in ("text", "tail"):
+            text = getattr(node, attr) or ""
+            if "\u00ad" in text and word in text.replace("\u00ad", ""):
+                setattr(node, attr, text.replace("\u00ad", ""))
+                done = True
+    return done
+
+
 def mark(found: list[Offence]) -> int:
     """Change the parsed document so that each offence cannot happen again; the changes made."""
     changes = 0
     for offence in found:
+        if offence.kind == "nohyphen" and _unsoften(offence.block, offence.word):
+            changes += 1
+            continue
         if offence.kind == "tie":  # the runt's word and the one before it, kept on one line
             first, last = offence.word.split(" ")
             pattern = re.compile(rf"(?<![\w-]){re.escape(first)}\s+{re.escape(last)}(?![\w])")

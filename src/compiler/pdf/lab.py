@@ -19,16 +19,23 @@ in the paragraph where the real layout turned the page (the same place, as
 long as the lines before it stay as they were); the next full layout checks.
 
 After the first full layout, the paragraphs with a **loose line** (a full
-line whose word space is over twice the natural one, the typography audit's
-rule) are tried too, each with the small letter and word spacings of
-:data:`SPACINGS` (all the paragraphs in one scratch layout a spacing); each
-keeps the first spacing that sets it with the fewest loose lines, breaking no
-rule, with the fewest hyphens and, if it can, in as many lines (so that the
-pages stay as they were). Half a hundredth of an em of tracking does not show
-as uneven colour; it moves a break. On the shipped book it took the loose
-lines from 10.2% of body lines to 4.4% at A4 (5.1% Letter, 3.6% 6 x 9 in;
-2026-11-30, ``make typo``); the rest are paragraphs no small spacing mends
-(a name that may not break after a short line, say).
+line whose word space is over :data:`compiler.pdf.breaks.LOOSE` natural ones;
+the typography audit's limit is twice) are mended too, and so, in the later
+rounds, are the paragraphs the marks set anew. Each is first broken by total
+fit (:mod:`compiler.pdf.fit`), which sets most of them with no loose line.
+One that total fit does not set with fewer is tried with the small letter
+and word spacings of :data:`SPACINGS` (all such paragraphs in one scratch
+layout a spacing) and keeps the first spacing that sets it with the fewest
+loose lines, breaking no rule, with the fewest hyphens and, if it can, in as
+many lines (so that the pages stay as they were); half a hundredth of an em
+of tracking does not show as uneven colour, it moves a break. A line still
+loose then has its letters spaced a little (:mod:`compiler.pdf.track`). On
+the shipped book (2026-11-30, ``make typo``) the loose lines went from 10.2%
+of body lines (greedy) to 4.4% with the spacings alone and to 2.5% with total
+fit and tracking at A4 (Letter 5.1% to 2.9%, 6 x 9 in 3.6% to 2.2%); the
+rest are paragraphs that no break, spacing or tracking within the limits
+mends (a name that may not break after a short line, an intro's small-caps
+first line, a list item), or that WeasyPrint does not set as planned.
 
 The marked and spaced paragraphs' content is then moved into the real tree,
 and the whole document is laid out once more. The choices depend only on the
@@ -42,10 +49,10 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.pdf import breaks
+from compiler.pdf import breaks, fit, track
 
 ROUNDS = 8  # scratch layouts at most, the check included
-LOOSE = 2.0  # a loose line's word space, in natural ones (compiler/typo_audit.py)
+LOOSE = breaks.LOOSE
 #: (letter, word) spacings tried on a paragraph with a loose line, in em, in this order
 SPACINGS = ((-0.005, 0.0), (0.005, 0.0), (-0.01, 0.0), (-0.01, -0.02))
 HIDDEN = "display: none !important"
@@ -62,6 +69,7 @@ class Lab:
     layouts: int = 0
     unlike: list[Any] = field(default_factory=list)  # real paragraphs the lab does not set alike
     latest: dict[int, list[breaks.LineInfo]] = field(default_factory=dict)  # each clone's lines, by its id
+    document: Any = None  # the last scratch layout
 
     def lines(self, only: Collection[Any] | None = None) -> list[breaks.LineInfo]:
         """Lay out the scratch document, only the clones in ``only`` if given (the others hidden: they
@@ -73,7 +81,9 @@ class Lab:
             for clone, _style in hidden:
                 clone.set("style", HIDDEN)
         try:
-            found = breaks.lines(self.render(self.root))
+            self.document = None  # the last scratch layout's (free it before the next is made)
+            self.document = self.render(self.root)
+            found = breaks.lines(self.document)
         finally:
             for clone, style in hidden:
                 if style is None:
@@ -164,9 +174,11 @@ def loose(line: breaks.LineInfo, natural: float) -> bool:
 
 
 def _loose_blocks(found: list[breaks.LineInfo]) -> tuple[list[Any], dict[int, float], dict[int, tuple[float, float]]]:
-    """The blocks with a loose line; each block's natural word space and its own letter and word
-    spacing (its lines')."""
-    natural = {id(line.block): line.space for line in found if line.space}
+    """The blocks with a loose line; each block's natural word space (the running text's at the
+    block's size, as the typography audit measures an italic or letterspaced line's spaces against
+    the roman text's: the root element's, so that a part and the whole book set a paragraph alike)
+    and its own letter and word spacing (its lines')."""
+    natural = {id(line.block): line.natural or line.space for line in found if line.space}
     spacing = {id(line.block): line.spacing for line in found}
     blocks = {id(line.block): line.block for line in found if loose(line, natural.get(id(line.block), 0.0))}
     return list(blocks.values()), natural, spacing
@@ -175,14 +187,14 @@ def _loose_blocks(found: list[breaks.LineInfo]) -> tuple[list[Any], dict[int, fl
 def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
          render: Callable[[Any], Any], spacing: bool = False) -> tuple[int, Lab]:
     """Mark the paragraphs of the real tree ``root`` so that the offences ``left`` (found in the
-    real layout's lines ``found``) and those the marks would bring cannot happen; with ``spacing``,
-    also give each paragraph with a loose line the spacing that sets it with the fewest
-    (:func:`respace`). The changes made."""
+    real layout's lines ``found``) and those the marks would bring cannot happen; then mend the
+    loose lines of the paragraphs in the lab (with ``spacing``, of every paragraph with a loose
+    line): break them by total fit (:mod:`compiler.pdf.fit`), else give them the spacing that
+    sets them with the fewest (:func:`respace`), then track the lines still loose
+    (:mod:`compiler.pdf.track`). The changes made."""
     targets = list({id(o.block): o.block for o in left}.values())
-    natural: dict[int, float] = {}
-    own: dict[int, tuple[float, float]] = {}
+    blocks, natural, own = _loose_blocks(found)
     if spacing:
-        blocks, natural, own = _loose_blocks(found)
         targets += [b for b in blocks if all(b is not t for t in targets)]
     if not targets:
         return 0, Lab(root, {}, render)
@@ -201,14 +213,20 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
         lines = lab.lines(only=[c for c in lab.clones.values() if id(c) in pending])
         pending = set()
         todo = [o for o in breaks.offences(lines, pages=False, turns=turns) if id(o.block) in mine]
-    if spacing and lab.clones:
-        if pending:
-            lines, pending = lab.lines(only=[c for c in lab.clones.values() if id(c) in pending]), set()
+    if lab.clones:  # the loose lines of the paragraphs in the lab (all of them, with ``spacing``)
         base = {id(lab.clones[i]): n for i, n in natural.items() if i in lab.clones}
         spaced = {id(lab.clones[i]): n for i, n in own.items() if i in lab.clones}
-        respaced = respace(lab, lines, base, spaced, turns)
-        changed |= respaced
-        pending |= respaced
+        lines = lab.lines(only=list(lab.clones.values()))  # as marked (and the styles of their text)
+        refitted = fit.refit(lab, lines, lambda line: base.get(id(line.block), 0.0))
+        changed |= refitted
+        pending = set(refitted)
+        if refitted:
+            lines = lab.lines(only=list(lab.clones.values()))
+        respaced = respace(lab, lines, base, spaced, turns, keep=refitted)
+        lines = lab.lines(only=list(lab.clones.values()))  # as spaced
+        tracked = track.track(lab, lines, lambda line: base.get(id(line.block), 0.0))
+        changed |= respaced | tracked
+        pending |= respaced | tracked
     real, there = _by_block(found), _by_block(lines)
     for target in targets:
         clone = lab.clones.get(id(target))
@@ -239,11 +257,12 @@ def _score(lines: list[breaks.LineInfo], natural: dict[int, float], turns: set[t
 
 
 def respace(lab: Lab, lines: list[breaks.LineInfo], natural: dict[int, float],
-            spacing: dict[int, tuple[float, float]], turns: set[tuple[int, int]]) -> set[int]:
+            spacing: dict[int, tuple[float, float]], turns: set[tuple[int, int]],
+            keep: Collection[int] = ()) -> set[int]:
     """Try each of :data:`SPACINGS` on the lab's paragraphs that still have a loose line, and keep for
     each the first that sets it with the fewest loose lines, breaking no rule, with the fewest
     hyphens and, if it can, in as many lines. The ids of the clones given a spacing."""
-    clones = [c for c in lab.clones.values() if id(c) in natural]
+    clones = [c for c in lab.clones.values() if id(c) in natural and id(c) not in keep]
     first = _score(lines, natural, turns, clones)
     best = {i: (s[0] > 0, s[1], s[3], 0, -1) for i, s in first.items()}
     count = {i: s[2] for i, s in first.items()}

@@ -1,0 +1,355 @@
+"""Total fit: a paragraph with a loose line broken into lines as a whole, then set so by WeasyPrint.
+
+WeasyPrint breaks lines greedily, one at a time: a line takes every word that
+fits, and when the next word is a name that may not break, the line is left
+with its spaces stretched to two or three times their width. A total-fit line
+breaker (Knuth and Plass, as in TeX) weighs every way of breaking the whole
+paragraph and takes the one whose lines are least stretched; it will carry a
+short word down from an earlier line so that the long one fits.
+
+For each paragraph of the paragraph lab (:mod:`compiler.pdf.lab`) with a
+loose line, :func:`refit`:
+
+1. takes its words as WeasyPrint measures and may break them
+   (:mod:`compiler.pdf.words`);
+2. finds the breaks (:func:`plan`) that set it with the fewest loose lines and
+   the least stretch once a line tracking (:mod:`compiler.pdf.track`) took what
+   it may, keeping the rules of :mod:`compiler.pdf.breaks` (at most two hyphens
+   in a row, none into the last line, no runt). A line may also be set a
+   little tight: its word spaces give up at most :data:`SHRINK` of their width
+   (TeX lets them give up a third);
+3. makes the greedy breaker take those breaks (:func:`_encode`): where it
+   would put more on a line, the words that open the next line are tied with
+   no-break spaces until they do not fit; a chosen hyphenation point becomes
+   the one soft hyphen of a word otherwise kept whole (``nh``); a tight line's
+   words are set in a ``<span class="ws nh">`` of a narrower word spacing;
+4. lays the paragraphs out again in the lab, and keeps the new breaks only
+   where WeasyPrint set exactly the planned lines.
+
+WeasyPrint sets an inline box wrongly in two cases, which the marks avoid:
+a box that opens a line after its first word did not fit at the end of the
+line before ends the new line after that word (so no span opens a line, and
+words are tied inside one piece of text rather than kept in a span), and a
+lone space between two elements is set as a space no line end collapses.
+
+The plan depends only on the HTML and the fonts: the bytes stay reproducible.
+"""
+from __future__ import annotations
+
+import bisect
+import copy
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from compiler.pdf import breaks, words
+from compiler.pdf.track import MOST, _key, _segments, _tracking, lone_space_after
+from compiler.pdf.words import Token
+
+if TYPE_CHECKING:
+    from compiler.pdf.lab import Lab
+
+MARGIN = 0.4  # px: a planned line is this much narrower than the measure at least
+LOOSE = breaks.LOOSE
+SHRINK = 0.2  # of a word space, that a line's spaces may give up for it to fit (TeX: a third)
+SAFE = 1.8  # a planned line's word space over this many natural ones costs as if loose
+HYPHEN_COST = 40.0
+RUNT = breaks.RUNT
+@dataclass(frozen=True)
+class Line:
+    first: int  # token
+    first_cut: int  # offset in it where the line starts (0: the whole token)
+    last: int  # token
+    last_cut: int  # offset in it where the line ends hyphenated (0: after the whole token)
+    width: float
+    spaces: int
+    letters: int  # characters a tracking would space (the spaces among the words included)
+    shrink: float = 0.0  # px the word spaces must give up for the line to fit
+
+
+def _line(items: list[Token], first: int, first_cut: int, last: int, last_cut: int) -> Line:
+    total, spaces = 0.0, 0
+    letters = items[last].end - items[first].start - first_cut
+    for k in range(first, last + 1):
+        token = items[k]
+        if k > first and not token.glued:
+            total += token.space
+            spaces += 1
+        spaces += token.spaces
+        if k == first and first_cut:
+            total += next(t for c, _h, t in token.points if c == first_cut)
+        elif k == last and last_cut:
+            total += next(h for c, h, _t in token.points if c == last_cut)
+        else:
+            total += token.width
+        if k == first == last and first_cut and last_cut:  # a tail and a head of one token: not planned
+            total = float("inf")
+    if last_cut:
+        letters -= len(items[last].text) - last_cut
+    return Line(first, first_cut, last, last_cut, total, spaces, letters)
+
+
+def plan(items: list[Token], measures: tuple[float, float], natural: float, size: float) -> list[Line] | None:
+    """The total-fit breaks of a paragraph's tokens (first line's measure, the others'), the word
+    space measured against ``natural`` (px) once a tracking of the line (at most
+    :data:`compiler.pdf.track.MOST` em of ``size``) took what slack it may; None if none keeps the
+    rules."""
+    if not items:
+        return None
+    spaced = [t.space for t in items if t.space]
+    space = sum(spaced) / len(spaced) if spaced else 0.0
+    if not space or not natural:
+        return None
+    first_measure, measure = measures
+    last_index = len(items) - 1
+    tracking = MOST * size
+    # best[(token, cut, run)] = (cost, previous state, line)
+    best: dict[tuple[int, int, int], tuple[float, Any, Line | None]] = {(0, 0, 0): (0.0, None, None)}
+    final: tuple[float, Any, Line | None] | None = None
+    order = sorted({(t, c) for t, token in enumerate(items) for c in [0, *[p[0] for p in token.points]]})
+    for start, cut in order:
+        for run in range(3):
+            state = best.get((start, cut, run))
+            if state is None:
+                continue
+            width_limit = (first_measure if (start, cut) == (0, 0) else measure) - MARGIN
+            for last in range(start, len(items)):
+                whole = _line(items, start, cut, last, 0)
+                options: list[Line] = []
+                # what its word spaces, but the first (see _after_first), may give up
+                give = SHRINK * space * (whole.spaces - 2) if not cut and whole.spaces > 2 else 0.0
+                if whole.width <= width_limit:
+                    options.append(whole)
+                elif whole.width - give <= width_limit:
+                    options.append(dataclasses.replace(whole, shrink=whole.width - width_limit))
+                elif not (last == start and cut) and whole.width > width_limit + 2 * MARGIN:
+                    # (a word the greedy breaker might yet fit whole is not planned hyphenated)
+                    options += [h for c, _h, _t in items[last].points
+                                if (h := _line(items, start, cut, last, c)).width <= width_limit]
+                for line in options:
+                    hyphen = bool(line.last_cut)
+                    if line.last == last_index and not hyphen:  # the last line
+                        alone = items[line.first].text.split() if line.first == last_index else ["", ""]
+                        if cut or (len(alone) == 1 and len(alone[0]) < RUNT):
+                            continue
+                        total = state[0]
+                        if final is None or total < final[0]:
+                            final = (total, (start, cut, run), line)
+                        continue
+                    nxt_run = run + 1 if hyphen else 0
+                    if nxt_run > 2:
+                        continue
+                    slack = width_limit + MARGIN - line.width
+                    if line.shrink:
+                        cost = 100.0 * (line.shrink / (SHRINK * space * (line.spaces - 2))) ** 2
+                    elif line.spaces:
+                        # the slack a tracking of the line's letters may take (compiler/pdf/track.py)
+                        taken = min(slack - 1.0, tracking * max(line.letters - line.spaces, 0)) if slack > 1.0 else 0.0
+                        gap = space + (slack - taken) / line.spaces
+                        cost = 100.0 * (gap / space - 1.0) ** 2
+                        if gap > SAFE * natural:
+                            cost += 10_000.0 * (1.0 + gap / natural - SAFE)
+                    elif slack > 2.0:  # one word, and the measure not full: never
+                        continue
+                    else:
+                        cost = 0.0
+                    cost += HYPHEN_COST if hyphen else 0.0
+                    key = (line.last, line.last_cut, nxt_run) if hyphen else (line.last + 1, 0, nxt_run)
+                    total = state[0] + cost
+                    if key[0] > last_index:
+                        continue
+                    if key not in best or total < best[key][0]:
+                        best[key] = (total, (start, cut, run), line)
+                if whole.width - give > width_limit:  # a longer line fits no better
+                    break
+    if final is None:
+        return None
+    lines: list[Line] = []
+    entry: Any = final
+    while entry is not None and entry[2] is not None:
+        lines.append(entry[2])
+        entry = best.get(entry[1])
+    return lines[::-1]
+
+
+def loose_lines(lines: list[Line], items: list[Token], measures: tuple[float, float], natural: float,
+                size: float) -> tuple[int, int]:
+    """The planned lines that would be loose once tracked (see :func:`plan`), and before."""
+    spaced = [t.space for t in items if t.space]
+    space = sum(spaced) / len(spaced) if spaced else 0.0
+    tracked = untracked = 0
+    for index, line in enumerate(lines[:-1]):
+        slack = (measures[0] if index == 0 else measures[1]) - line.width
+        if not line.spaces:
+            tracked += slack > 2.0
+            untracked += slack > 2.0
+            continue
+        taken = min(slack - 1.0, MOST * size * max(line.letters - line.spaces, 0)) if slack > 1.0 else 0.0
+        tracked += space + (slack - taken) / line.spaces > LOOSE * natural
+        untracked += space + slack / line.spaces > LOOSE * natural
+    return tracked, untracked
+
+
+def _encode(block: Any, items: list[Token], lines: list[Line], measures: tuple[float, float]) -> bool:
+    """Mark the block so that the greedy breaker sets ``lines``; False if it cannot be marked so.
+
+    After each line, the words that would still fit on it are kept together with the words after
+    them, until they do not fit (``<span class="nh nb">``: no break, no hyphen inside); a word that
+    opens a line is kept from being hyphenated (``nh``; ``nb`` if it holds a hyphen or a slash,
+    after which the breaker may break); a planned hyphenation point becomes the one soft hyphen of
+    a word kept whole otherwise (``nh``)."""
+    from compiler.pdf.track import wrap_chars
+
+    marks: list[tuple[int, int, str, int | None]] = []  # (start, end, class or "tie", soft hyphen at)
+    pieces, at = [], 0
+    for node, attr in _segments(block):
+        at += len(getattr(node, attr) or "")
+        pieces.append(at)
+
+    def one_piece(start: int, end: int) -> bool:  # WeasyPrint breaks a tie across elements too early
+        return bisect.bisect_right(pieces, start) == bisect.bisect_left(pieces, end)
+    for line in lines:
+        if line.shrink:  # its word spaces narrowed, from its second word (see _after_first)
+            start, first = _after_first(items, line)
+            last = line.last
+            if lone_space_after(block, items[last].end):
+                last -= 1
+            while last > first and items[last].glued:
+                last -= 1
+            spaces = sum(not items[k].glued for k in range(first + 1, last + 1)) + items[first].spaces
+            if spaces < 1:
+                return False
+            end = items[last].end
+            ease = (line.shrink + MARGIN) / spaces
+            spacing = float(items[line.first].word_spacing) - ease
+            marks.append((start, end, f"ws:{spacing:.4f}", None))
+    for index, line in enumerate(lines[:-1]):
+        if line.last_cut:
+            token = items[line.last]
+            marks.append((token.start, token.end, "nh", token.start + line.last_cut))
+            continue
+        measure = measures[0] if index == 0 else measures[1]
+        room = measure - line.width + (line.shrink + MARGIN if line.shrink else 0.0)
+        following = lines[index + 1]
+        first = line.last + 1
+        width, last = items[first].space + items[first].width, first
+        while width <= room + MARGIN:  # would fit after this line: bind it to the word after it
+            last += 1
+            if last > following.last or (last == following.last and following.last_cut):
+                return False
+            width += items[last].space + items[last].width
+        if last > first:  # tied with no-break spaces, in one piece of text (see _after_first)
+            if not one_piece(items[first].start, items[last].end) \
+                    or any(items[k].glued or items[k].breakable for k in range(first, last + 1)):
+                return False
+            marks += [(items[k].end, items[k + 1].start, "tie", None) for k in range(first, last)]
+        elif items[first].breakable:
+            marks.append((items[first].start, items[first].end, "nb", None))
+    for start, end, kind, soft in sorted(marks, reverse=True):  # from the end: earlier offsets stay
+        if kind == "tie":
+            _replace(block, start, end, "\u00a0")
+        elif kind.startswith("ws:"):
+            wrap_chars(block, start, end, {"class": "ws nh", "style": f"word-spacing: {kind[3:]}px"})
+        else:
+            wrap_chars(block, start, end, {"class": kind}, soft)
+    return True
+
+
+def _same_text(block: Any, lines: list[breaks.LineInfo]) -> bool:
+    """Whether the block's own text is the text of its lines (letters and digits)."""
+    source = "".join(getattr(node, attr) or "" for node, attr in _segments(block))
+    return _key(source) == _key("".join(line.text[:-1] if line.hyphen == "soft" else line.text for line in lines))
+
+
+def _after_first(items: list[Token], line: Line) -> tuple[int, int]:
+    """Where a span over a line's words starts (and its token): at its second word. WeasyPrint sets a box that opens
+    a line wrongly when its first word did not fit at the end of the line before (it ends the new
+    line after that word), so no span the lab makes opens a line."""
+    k = line.first + 1
+    while k < line.last and items[k].glued:
+        k += 1
+    return items[k].start, k
+
+
+def _replace(block: Any, start: int, end: int, text: str) -> None:
+    """Replace the characters ``start`` to ``end`` of the block's text with ``text``."""
+    at, put = 0, False
+    for node, attr in _segments(block):
+        value = getattr(node, attr) or ""
+        base = at
+        at += len(value)
+        lo, hi = max(start, base) - base, min(end, at) - base
+        if lo >= hi:
+            continue
+        setattr(node, attr, value[:lo] + ("" if put else text) + value[hi:])
+        put = True
+
+
+def _planned_text(block: Any, items: list[Token], lines: list[Line]) -> list[str]:
+    joined = "".join(getattr(node, attr) or "" for node, attr in _segments(block))
+    out = []
+    for line in lines:
+        start = items[line.first].start + line.first_cut
+        end = items[line.last].start + line.last_cut if line.last_cut else items[line.last].end
+        out.append(_key(joined[start:end]))
+    return out
+
+
+def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.LineInfo], float]) -> set[int]:
+    """Break each of the lab's paragraphs with a loose line by total fit where that sets it with
+    fewer loose lines; the ids of the clones so marked (each checked in one more scratch layout to
+    be set exactly as planned)."""
+    from compiler.pdf.lab import loose
+
+    document = getattr(lab, "document", None)
+    if document is None:
+        return set()
+    by_block: dict[int, list[breaks.LineInfo]] = {}
+    for line in lines:
+        by_block.setdefault(id(line.block), []).append(line)
+    candidates = {i: c for i, c in lab.clones.items()
+                  if any(loose(line, natural(line)) for line in by_block.get(id(c), []))}
+    if not candidates:
+        return set()
+    styles = words.text_styles(document, candidates)
+    saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
+    for ident, clone in candidates.items():
+        own = by_block.get(id(clone), [])
+        found = styles.get(ident)
+        if not own or found is None or len(found[1]) != len(own) or not _same_text(clone, own):
+            continue
+        element_styles, edges = found
+        items = words.tokens(clone, element_styles)
+        if not items:
+            continue
+        measures = (edges[0][1], max(m for _x, m in edges))
+        reference = natural(own[0])
+        planned = plan(items, measures, reference, own[0].size)
+        now = (sum(loose(line, natural(line)) and not _tracking(line, len(line.text), natural(line))
+                   for line in own), sum(loose(line, natural(line)) for line in own))
+        if planned is None or loose_lines(planned, items, measures, reference, own[0].size) >= now:
+            continue
+        before = (clone.text, [copy.deepcopy(child) for child in clone], _planned_text(clone, items, planned))
+        if _encode(clone, items, planned, measures):
+            saved[id(clone)] = before
+        else:
+            clone.text, clone[:] = before[0], before[1]
+    if not saved:
+        return set()
+    again = lab.lines(only=[c for c in lab.clones.values() if id(c) in saved])
+    now_lines: dict[int, list[str]] = {}
+    for line in again:
+        text = line.text[:-1] if line.hyphen == "soft" else line.text
+        now_lines.setdefault(id(line.block), []).append(_key(text))
+    kept = set()
+    for clone in lab.clones.values():
+        if id(clone) not in saved:
+            continue
+        text, children, expected = saved[id(clone)]
+        if now_lines.get(id(clone)) == expected:
+            kept.add(id(clone))
+        else:  # WeasyPrint set it otherwise: back as it was
+            clone.text = text
+            clone[:] = children
+    return kept

@@ -1,0 +1,231 @@
+"""Line tracking: a loose line's own letters spaced a little, so that its word spaces stretch less.
+
+WeasyPrint justifies a line by stretching its word spaces only. A line that a
+long word could not join (a name that may not break, a word tied to the next
+to keep a runt away) is left with its spaces stretched to two or three times
+their width, a hole a reader sees. Typesetters spread such a line's slack over
+its letters too (InDesign's letter-spacing range, pdfTeX's font expansion).
+
+After the paragraph lab has given each paragraph its spacing
+(:mod:`compiler.pdf.lab`), :func:`track` takes each line still loose and sets
+the whole words that are on it, and on it alone, in a ``<span class="tr">``
+whose letter spacing takes up part of the slack: just enough that its word
+space is at most :data:`TARGET` times the natural one, and never more than
+:data:`MOST` em (a hundredth and a half of an em: less than the glyph
+expansion of pdfTeX's microtype at its defaults). The letters added are less
+than the slack, so the line keeps its words and every other line is set as
+before; the lab lays the paragraphs out again to check that, and a paragraph
+that does not keep its lines (the words counted on a line differ from the
+source's, a footnote call, generated text) keeps no tracking.
+
+Only the print layout changes, and the choice depends on the HTML alone (the
+bytes stay reproducible).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from compiler.pdf import breaks
+
+if TYPE_CHECKING:
+    from compiler.pdf.lab import Lab
+
+LOOSE = breaks.LOOSE
+TARGET = 1.85  # a tracked line's word space, in natural ones, at most
+MOST = 0.015  # em of letter spacing at most
+MARGIN = 1.0  # px of the slack left unused, so that the line keeps its words
+_WORDS = re.compile(r"[^\s\u200b]+")  # a zero-width space is no word (nor a space)
+_SPACES = (" ", "\u00a0")
+
+
+def _segments(block: Any) -> list[tuple[Any, str]]:
+    """The (node, "text" or "tail") places of ``block``'s text, in reading order."""
+    out: list[tuple[Any, str]] = []
+
+    def walk(element: Any) -> None:
+        out.append((element, "text"))
+        for child in element:
+            walk(child)
+            out.append((child, "tail"))
+    walk(block)
+    return out
+
+
+def spans(lines: list[breaks.LineInfo]) -> list[tuple[int, int]] | None:
+    """For each of a block's lines, the (first, last) index among the block's words of the whole
+    words it holds (last < first when it holds none); None if a line's words cannot be counted."""
+    out: list[tuple[int, int]] = []
+    at, continued = 0, False
+    for line in lines:
+        words = _WORDS.findall(line.text)
+        if not words:
+            return None
+        first = at + continued
+        last = at + len(words) - 1 - bool(line.hyphen)
+        out.append((first, last))
+        at += len(words) - bool(line.hyphen)
+        continued = bool(line.hyphen)
+    return out
+
+
+def _plain(text: str) -> str:
+    """A line's text without what WeasyPrint adds to a lone space it widens (a zero-width space)."""
+    return text.replace("\u200b", "").strip()
+
+
+def _key(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _matches(block: Any, lines: list[breaks.LineInfo]) -> bool:
+    """Whether the block's own text is the text of its lines, word for word."""
+    source = "".join(getattr(node, attr) or "" for node, attr in _segments(block))
+    laid = "".join(line.text[:-1] if line.hyphen == "soft" else line.text for line in lines)
+    return _key(source) == _key(laid) and len(_WORDS.findall(source)) == sum(
+        len(_WORDS.findall(line.text)) for line in lines) - sum(bool(line.hyphen) for line in lines)
+
+
+def wrap_words(block: Any, first: int, last: int, style: str) -> int:
+    """Set the block's words ``first`` to ``last`` (and the spaces between them) in
+    ``<span class="tr" style=...>``, one span per piece of text they cross; the characters set."""
+    joined = "".join(getattr(node, attr) or "" for node, attr in _segments(block))
+    words = list(_WORDS.finditer(joined))
+    return wrap_chars(block, words[first].start(), words[last].end(), {"class": "tr nh", "style": style})
+
+
+def lone_space_after(block: Any, end: int) -> bool:
+    """Whether the text after character ``end`` of the block, up to the next element, is only
+    spaces: a span ending there leaves a lone space between two elements, which WeasyPrint sets as
+    " \u200b" (a space that no line end collapses: the line looks short); a span's own trailing
+    space is no cure (WeasyPrint then breaks the line before the span's last words)."""
+    at = 0
+    for node, attr in _segments(block):
+        text = getattr(node, attr) or ""
+        if at <= end <= at + len(text):
+            rest = text[end - at:]
+            if rest.strip():
+                return False
+            if rest:
+                return True
+        at += len(text)
+    return False
+
+
+def wrap_chars(block: Any, start: int, end: int, attrs: dict[str, str], soft: int | None = None) -> int:
+    """Set the characters ``start`` to ``end`` of the block's text in a ``<span>`` with ``attrs``, one
+    span per piece of text they cross (and a soft hyphen before the character ``soft``); the
+    characters set."""
+    places = _segments(block)
+    texts = [getattr(node, attr) or "" for node, attr in places]
+    at, count = 0, 0
+    for (node, attr), text in zip(places, texts):
+        base = at
+        at += len(text)
+        lo, hi = max(start, base) - base, min(end, at) - base
+        if lo >= hi:
+            continue
+        middle = text[lo:hi]
+        if soft is not None and base + lo < soft < base + hi:
+            middle = middle[:soft - base - lo] + "\u00ad" + middle[soft - base - lo:]
+        span = node.makeelement("span", dict(attrs))
+        span.text, span.tail = middle, text[hi:]
+        setattr(node, attr, text[:lo])
+        if attr == "text":
+            node.insert(0, span)
+        else:
+            parent = _parent(block, node)
+            parent.insert(list(parent).index(node) + 1, span)
+        count += hi - lo
+    return count
+
+
+def _parent(block: Any, node: Any) -> Any:
+    for element in block.iter():
+        if any(child is node for child in element):
+            return element
+    raise ValueError("not in the block")
+
+
+def _tracking(line: breaks.LineInfo, letters: int, natural: float) -> float:
+    """The letter spacing (px) that brings the line's word space to :data:`TARGET` times ``natural``
+    (px), or as near as :data:`MOST` em (and the slack) allow; 0 if the line would still be loose."""
+    spaces = sum(line.text.count(s) for s in _SPACES)
+    if not spaces or not letters or not line.size:
+        return 0.0
+    stretch = line.gap - line.space
+    slack = stretch * spaces
+    # each tracked character, the spaces among them included, takes ``ls`` from the slack:
+    # space + ls + (slack - ls * letters) / spaces <= TARGET * natural
+    excess = line.space + slack / spaces - TARGET * natural
+    if excess <= 0:
+        return 0.0
+    share = letters / spaces - 1.0
+    if share <= 0:
+        return 0.0
+    spacing = min(excess / share, MOST * line.size)  # to TARGET, or as near as MOST takes it
+    if spacing * (letters + 1) > slack - MARGIN:
+        spacing = (slack - MARGIN) / (letters + 1)
+    if spacing <= 0 or line.space + spacing + (slack - spacing * letters) / spaces > LOOSE * natural:
+        return 0.0  # it would still be loose
+    return spacing
+
+
+def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.LineInfo], float]) -> set[int]:
+    """Track the loose lines (a word space over :data:`compiler.pdf.lab.LOOSE` times ``natural(line)``)
+    of the lab's clones; the ids of the clones that keep a tracking (each checked in one more
+    scratch layout to keep its lines)."""
+    from compiler.pdf.lab import loose as over
+
+    def loose(line: breaks.LineInfo) -> bool:
+        return over(line, natural(line))
+
+    by_block: dict[int, list[breaks.LineInfo]] = {}
+    for line in lines:
+        by_block.setdefault(id(line.block), []).append(line)
+    saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
+    for clone in lab.clones.values():
+        own = by_block.get(id(clone), [])
+        if not any(loose(line) for line in own) or not _matches(clone, own):
+            continue
+        ranges = spans(own)
+        if ranges is None:
+            continue
+        before = (clone.text, [copy.deepcopy(child) for child in clone], [_plain(line.text) for line in own])
+        done = False
+        for line, (first, last) in zip(own, ranges):
+            if not loose(line) or last <= first + 1:  # (no span opens a line: see fit._after_first)
+                continue
+            places = _segments(clone)
+            joined = "".join(getattr(node, attr) or "" for node, attr in places)
+            words = list(_WORDS.finditer(joined))
+            end = last - lone_space_after(clone, words[last].end())
+            if end <= first:
+                continue
+            letters = words[end].end() - words[first + 1].start()
+            spacing = _tracking(line, letters, natural(line))
+            if spacing:
+                wrap_words(clone, first + 1, end, f"letter-spacing: {line.spacing[0] + spacing:.4f}px")
+                done = True
+        if done:
+            saved[id(clone)] = before
+    if not saved:
+        return set()
+    again = lab.lines(only=[c for c in lab.clones.values() if id(c) in saved])
+    now: dict[int, list[str]] = {}
+    for line in again:
+        now.setdefault(id(line.block), []).append(_plain(line.text))
+    kept = set()
+    for clone in lab.clones.values():
+        if id(clone) not in saved:
+            continue
+        text, children, texts = saved[id(clone)]
+        if now.get(id(clone)) == texts:
+            kept.add(id(clone))
+        else:  # the tracking moved a word: back as it was
+            clone.text = text
+            clone[:] = children
+    return kept
