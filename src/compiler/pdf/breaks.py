@@ -266,16 +266,22 @@ def wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
     return count
 
 
+def segments(block: Any) -> list[tuple[Any, str]]:
+    """The (node, "text" or "tail") places of ``block``'s text, in reading order."""
+    out: list[tuple[Any, str]] = []
+
+    def walk(element: Any) -> None:
+        out.append((element, "text"))
+        for child in element:
+            walk(child)
+            out.append((child, "tail"))
+    walk(block)
+    return out
+
+
 def _tie(element: Any) -> bool:
     """Turn the last space of ``element``'s text into a no-break space."""
-    nodes: list[tuple[Any, str]] = []
-
-    def walk(e: Any) -> None:
-        nodes.append((e, "text"))
-        for child in e:
-            walk(child)
-            nodes.append((child, "tail"))
-    walk(element)
+    nodes = segments(element)
     seen_word = False
     for node, attr in reversed(nodes):
         text = getattr(node, attr) or ""

@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compiler.pdf import breaks, words
-from compiler.pdf.track import MOST, _key, _segments, _tracking, lone_space_after
+from compiler.pdf.track import MOST, _key, _segments, _tracking, check, lone_space_after
 from compiler.pdf.words import Token
 
 if TYPE_CHECKING:
@@ -335,21 +335,4 @@ def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
             saved[id(clone)] = before
         else:
             clone.text, clone[:] = before[0], before[1]
-    if not saved:
-        return set()
-    again = lab.lines(only=[c for c in lab.clones.values() if id(c) in saved])
-    now_lines: dict[int, list[str]] = {}
-    for line in again:
-        text = line.text[:-1] if line.hyphen == "soft" else line.text
-        now_lines.setdefault(id(line.block), []).append(_key(text))
-    kept = set()
-    for clone in lab.clones.values():
-        if id(clone) not in saved:
-            continue
-        text, children, expected = saved[id(clone)]
-        if now_lines.get(id(clone)) == expected:
-            kept.add(id(clone))
-        else:  # WeasyPrint set it otherwise: back as it was
-            clone.text = text
-            clone[:] = children
-    return kept
+    return check(lab, saved, lambda line: _key(line.text[:-1] if line.hyphen == "soft" else line.text))

@@ -42,17 +42,7 @@ _WORDS = re.compile(r"[^\s\u200b]+")  # a zero-width space is no word (nor a spa
 _SPACES = (" ", "\u00a0")
 
 
-def _segments(block: Any) -> list[tuple[Any, str]]:
-    """The (node, "text" or "tail") places of ``block``'s text, in reading order."""
-    out: list[tuple[Any, str]] = []
-
-    def walk(element: Any) -> None:
-        out.append((element, "text"))
-        for child in element:
-            walk(child)
-            out.append((child, "tail"))
-    walk(block)
-    return out
+_segments = breaks.segments
 
 
 def spans(lines: list[breaks.LineInfo]) -> list[tuple[int, int]] | None:
@@ -212,20 +202,28 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
                 done = True
         if done:
             saved[id(clone)] = before
+    return check(lab, saved, lambda line: _plain(line.text))
+
+
+def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
+          text: Callable[[breaks.LineInfo], str]) -> set[int]:
+    """Lay the marked clones (by id: their text and children before the marks, and the ``text`` of
+    each line they must be set in) out again; keep the marks of those WeasyPrint set so, and put
+    the others back as they were. The ids kept."""
     if not saved:
         return set()
     again = lab.lines(only=[c for c in lab.clones.values() if id(c) in saved])
     now: dict[int, list[str]] = {}
     for line in again:
-        now.setdefault(id(line.block), []).append(_plain(line.text))
+        now.setdefault(id(line.block), []).append(text(line))
     kept = set()
     for clone in lab.clones.values():
         if id(clone) not in saved:
             continue
-        text, children, texts = saved[id(clone)]
-        if now.get(id(clone)) == texts:
+        before, children, expected = saved[id(clone)]
+        if now.get(id(clone)) == expected:
             kept.add(id(clone))
-        else:  # the tracking moved a word: back as it was
-            clone.text = text
+        else:  # set otherwise (the marks moved a word): back as it was
+            clone.text = before
             clone[:] = children
     return kept

@@ -195,7 +195,7 @@ def _dictionary(lang: str, left: int, right: int) -> Any:
 
 def _token(joined: str, start: int, end: int, style_at: list[Any], space: float, glued: bool) -> Token:
     """One token: its width (each run of it in its style), its hyphenation points."""
-    import pyphen  # type: ignore[import-untyped]
+    import pyphen
 
     text = joined[start:end]
     runs: list[tuple[str, Any]] = []
