@@ -312,6 +312,12 @@ def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
                   if any(loose(line, natural(line)) for line in by_block.get(id(c), []))}
     if not candidates:
         return set()
+    if any(id(c) not in lab.shown for c in candidates.values()):  # the styles of their text, as marked
+        lines = lab.lines(only=list(candidates.values()))
+        document = lab.document
+        by_block = {}
+        for line in lines:
+            by_block.setdefault(id(line.block), []).append(line)
     styles = words.text_styles(document, candidates)
     saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
     for ident, clone in candidates.items():

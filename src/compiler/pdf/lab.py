@@ -32,7 +32,7 @@ of tracking does not show as uneven colour, it moves a break. A line still
 loose then has its letters spaced a little (:mod:`compiler.pdf.track`). On
 the shipped book (2026-11-30, ``make typo``) the loose lines went from 10.2%
 of body lines (greedy) to 4.4% with the spacings alone and to 2.5% with total
-fit and tracking at A4 (Letter 5.1% to 2.9%, 6 x 9 in 3.6% to 2.2%); the
+fit and tracking at A4 (Letter 5.1% to 3.1%, 6 x 9 in 3.6% to 2.2%); the
 rest are paragraphs that no break, spacing or tracking within the limits
 mends (a name that may not break after a short line, an intro's small-caps
 first line, a list item), or that WeasyPrint does not set as planned.
@@ -70,6 +70,7 @@ class Lab:
     unlike: list[Any] = field(default_factory=list)  # real paragraphs the lab does not set alike
     latest: dict[int, list[breaks.LineInfo]] = field(default_factory=dict)  # each clone's lines, by its id
     document: Any = None  # the last scratch layout
+    shown: set[int] = field(default_factory=set)  # the clones (by id) it laid out
 
     def lines(self, only: Collection[Any] | None = None) -> list[breaks.LineInfo]:
         """Lay out the scratch document, only the clones in ``only`` if given (the others hidden: they
@@ -92,11 +93,16 @@ class Lab:
                     clone.set("style", style)
         self.layouts += 1
         laid = {id(c) for c in (only if only is not None else self.clones.values())}
+        self.shown = laid
         for ident in laid:
             self.latest[ident] = []
         for line in found:
             if id(line.block) in laid:
                 self.latest[id(line.block)].append(line)
+        return self.current()
+
+    def current(self) -> list[breaks.LineInfo]:
+        """Every clone's lines as last laid out, in order (no layout)."""
         return [line for c in self.clones.values() for line in self.latest.get(id(c), [])]
 
 
@@ -216,17 +222,18 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
     if lab.clones:  # the loose lines of the paragraphs in the lab (all of them, with ``spacing``)
         base = {id(lab.clones[i]): n for i, n in natural.items() if i in lab.clones}
         spaced = {id(lab.clones[i]): n for i, n in own.items() if i in lab.clones}
-        lines = lab.lines(only=list(lab.clones.values()))  # as marked (and the styles of their text)
-        refitted = fit.refit(lab, lines, lambda line: base.get(id(line.block), 0.0))
+        if pending:  # marked since their last layout
+            lab.lines(only=[c for c in lab.clones.values() if id(c) in pending])
+        refitted = fit.refit(lab, lab.current(), lambda line: base.get(id(line.block), 0.0))
         changed |= refitted
         pending = set(refitted)
-        if refitted:
-            lines = lab.lines(only=list(lab.clones.values()))
-        respaced = respace(lab, lines, base, spaced, turns, keep=refitted)
-        lines = lab.lines(only=list(lab.clones.values()))  # as spaced
-        tracked = track.track(lab, lines, lambda line: base.get(id(line.block), 0.0))
+        respaced: set[int] = set()
+        if spacing:  # (the later rounds mend the paragraphs they mark by total fit and tracking only)
+            respaced = respace(lab, lab.current(), base, spaced, turns, keep=refitted)
+        tracked = track.track(lab, lab.current(), lambda line: base.get(id(line.block), 0.0))
         changed |= respaced | tracked
         pending |= respaced | tracked
+        lines = lab.current()
     real, there = _by_block(found), _by_block(lines)
     for target in targets:
         clone = lab.clones.get(id(target))
@@ -269,11 +276,13 @@ def respace(lab: Lab, lines: list[breaks.LineInfo], natural: dict[int, float],
     trying = [c for c in clones if best[id(c)][1] > 0 and not best[id(c)][0]]
     own = {id(c): (c.get("style"), spacing[id(c)]) for c in trying}
     trying_all = list(trying)
+    last_tried: dict[int, int] = {}
     for index, (letters, words) in enumerate(SPACINGS):
         if not trying:
             break
         for clone in trying:
             _spaced(clone, *own[id(clone)], letters, words)
+            last_tried[id(clone)] = index
         scores = _score(lab.lines(only=trying), natural, turns, trying)
         for clone in trying:
             rules, looser, lines_now, hyphens = scores[id(clone)]
@@ -286,6 +295,9 @@ def respace(lab: Lab, lines: list[breaks.LineInfo], natural: dict[int, float],
         _spaced(clone, *own[id(clone)], *(SPACINGS[best[id(clone)][4]] if best[id(clone)][4] >= 0 else (0.0, 0.0)))
         if best[id(clone)][4] >= 0:
             chosen.add(id(clone))
+    again = [c for c in trying_all if best[id(c)][4] != last_tried.get(id(c))]
+    if again:  # set otherwise than last laid out: their lines as chosen
+        lab.lines(only=again)
     return chosen
 
 

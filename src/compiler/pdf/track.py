@@ -212,6 +212,7 @@ def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
     the others back as they were. The ids kept."""
     if not saved:
         return set()
+    previous = {ident: lab.latest.get(ident, []) for ident in saved}
     again = lab.lines(only=[c for c in lab.clones.values() if id(c) in saved])
     now: dict[int, list[str]] = {}
     for line in again:
@@ -226,4 +227,5 @@ def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
         else:  # set otherwise (the marks moved a word): back as it was
             clone.text = before
             clone[:] = children
+            lab.latest[id(clone)] = previous[id(clone)]
     return kept
