@@ -73,7 +73,7 @@ class LineInfo:
 def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any = None) -> None:
     from weasyprint.formatting_structure import boxes
 
-    if isinstance(box, boxes.MarginBox):
+    if isinstance(box, boxes.MarginBox) or getattr(box, "is_outside_marker", False):  # (a list item's bullet)
         return
     if isinstance(box, boxes.LineBox):
         texts = [t for t in _text_boxes(box)]

@@ -29,14 +29,18 @@ loose line, :func:`refit`:
 WeasyPrint sets an inline box wrongly in two cases, which the marks avoid:
 a box that opens a line after its first word did not fit at the end of the
 line before ends the new line after that word (so no span opens a line, and
-words are tied inside one piece of text rather than kept in a span), and a
-lone space between two elements is set as a space no line end collapses.
+words are tied with no-break spaces rather than kept in a span; a no-break
+space right before an element opens breaks the line early too, so it opens
+the element's text instead: :func:`_tie`), and a lone space between two
+elements is set as a space no line end collapses. Where WeasyPrint still sets
+a paragraph otherwise than planned, it is planned once more without the line
+it missed (:data:`RETRIES`).
 
 The plan depends only on the HTML and the fonts: the bytes stay reproducible.
 """
 from __future__ import annotations
 
-import bisect
+import re
 import copy
 import dataclasses
 from collections.abc import Callable
@@ -52,10 +56,12 @@ if TYPE_CHECKING:
 
 MARGIN = 0.4  # px: a planned line is this much narrower than the measure at least
 LOOSE = breaks.LOOSE
-SHRINK = 0.2  # of a word space, that a line's spaces may give up for it to fit (TeX: a third)
+SHRINK = 0.33  # of a word space, that a line's spaces may give up for it to fit (as in TeX: a third)
 SAFE = 1.8  # a planned line's word space over this many natural ones costs as if loose
 HYPHEN_COST = 40.0
 RUNT = breaks.RUNT
+RETRIES = 1  # scratch layouts more for the paragraphs WeasyPrint did not set as planned, at most
+_SPACES = re.compile(r"[ \t\n\r\f]")
 @dataclass(frozen=True)
 class Line:
     first: int  # token
@@ -90,11 +96,12 @@ def _line(items: list[Token], first: int, first_cut: int, last: int, last_cut: i
     return Line(first, first_cut, last, last_cut, total, spaces, letters)
 
 
-def plan(items: list[Token], measures: tuple[float, float], natural: float, size: float) -> list[Line] | None:
+def plan(items: list[Token], measures: tuple[float, float], natural: float, size: float,
+         forbidden: frozenset[tuple[int, int, int, int]] = frozenset()) -> list[Line] | None:
     """The total-fit breaks of a paragraph's tokens (first line's measure, the others'), the word
     space measured against ``natural`` (px) once a tracking of the line (at most
     :data:`compiler.pdf.track.MOST` em of ``size``) took what slack it may; None if none keeps the
-    rules."""
+    rules. No line is ``forbidden`` (its first token and cut, its last token and cut)."""
     if not items:
         return None
     spaced = [t.space for t in items if t.space]
@@ -128,6 +135,8 @@ def plan(items: list[Token], measures: tuple[float, float], natural: float, size
                     options += [h for c, _h, _t in items[last].points
                                 if (h := _line(items, start, cut, last, c)).width <= width_limit]
                 for line in options:
+                    if (line.first, line.first_cut, line.last, line.last_cut) in forbidden:
+                        continue
                     hyphen = bool(line.last_cut)
                     if line.last == last_index and not hyphen:  # the last line
                         alone = items[line.first].text.split() if line.first == last_index else ["", ""]
@@ -202,13 +211,6 @@ def _encode(block: Any, items: list[Token], lines: list[Line], measures: tuple[f
     from compiler.pdf.track import wrap_chars
 
     marks: list[tuple[int, int, str, int | None]] = []  # (start, end, class or "tie", soft hyphen at)
-    pieces, at = [], 0
-    for node, attr in _segments(block):
-        at += len(getattr(node, attr) or "")
-        pieces.append(at)
-
-    def one_piece(start: int, end: int) -> bool:  # WeasyPrint breaks a tie across elements too early
-        return bisect.bisect_right(pieces, start) == bisect.bisect_left(pieces, end)
     for line in lines:
         if line.shrink:  # its word spaces narrowed, from its second word (see _after_first)
             start, first = _after_first(items, line)
@@ -240,15 +242,15 @@ def _encode(block: Any, items: list[Token], lines: list[Line], measures: tuple[f
                 return False
             width += items[last].space + items[last].width
         if last > first:  # tied with no-break spaces, in one piece of text (see _after_first)
-            if not one_piece(items[first].start, items[last].end) \
-                    or any(items[k].glued or items[k].breakable for k in range(first, last + 1)):
+            if any(items[k].glued or items[k].breakable for k in range(first, last + 1)):
                 return False
             marks += [(items[k].end, items[k + 1].start, "tie", None) for k in range(first, last)]
         elif items[first].breakable:
             marks.append((items[first].start, items[first].end, "nb", None))
     for start, end, kind, soft in sorted(marks, reverse=True):  # from the end: earlier offsets stay
         if kind == "tie":
-            _replace(block, start, end, "\u00a0")
+            if not _tie(block, start, end):
+                return False
         elif kind.startswith("ws:"):
             wrap_chars(block, start, end, {"class": "ws nh", "style": f"word-spacing: {kind[3:]}px"})
         else:
@@ -272,18 +274,42 @@ def _after_first(items: list[Token], line: Line) -> tuple[int, int]:
     return items[k].start, k
 
 
-def _replace(block: Any, start: int, end: int, text: str) -> None:
-    """Replace the characters ``start`` to ``end`` of the block's text with ``text``."""
-    at, put = 0, False
-    for node, attr in _segments(block):
+def _tie(block: Any, start: int, end: int) -> bool:
+    """Replace the space ``start`` to ``end`` of the block's text with one no-break space; False
+    if it cannot be placed where WeasyPrint keeps it.
+
+    WeasyPrint breaks a line wrongly at a no-break space that is the last character before an
+    element opens (it sets the line after the first word before it), but keeps the words together
+    when the space opens the element's text, or follows an element that closes: so a space that
+    ends a text right before an element opens is moved to the start of that element's text."""
+    places = _segments(block)
+    at, put, ends_at = 0, False, -1
+    for index, (node, attr) in enumerate(places):
         value = getattr(node, attr) or ""
         base = at
         at += len(value)
         lo, hi = max(start, base) - base, min(end, at) - base
         if lo >= hi:
             continue
-        setattr(node, attr, value[:lo] + ("" if put else text) + value[hi:])
+        setattr(node, attr, value[:lo] + ("" if put else "\u00a0") + value[hi:])
+        if not put and hi == len(value):
+            ends_at = index
         put = True
+    if ends_at < 0 or ends_at + 1 >= len(places):
+        return True
+    node, attr = places[ends_at]
+    value = getattr(node, attr) or ""
+    if not value.endswith("\u00a0"):  # (the space went on in the next place: it ends that one's)
+        return True
+    after, kind = places[ends_at + 1]
+    if kind == "tail":  # an element closes after it: kept
+        return True
+    opened = getattr(after, "text", None) or ""
+    if not opened or _SPACES.match(opened):
+        return False
+    setattr(node, attr, value[:-1])
+    after.text = "\u00a0" + opened
+    return True
 
 
 def _planned_text(block: Any, items: list[Token], lines: list[Line]) -> list[str]:
@@ -319,7 +345,7 @@ def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
         for line in lines:
             by_block.setdefault(id(line.block), []).append(line)
     styles = words.text_styles(document, candidates)
-    saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
+    jobs: dict[int, _Job] = {}
     for ident, clone in candidates.items():
         own = by_block.get(id(clone), [])
         found = styles.get(ident)
@@ -329,16 +355,54 @@ def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
         items = words.tokens(clone, element_styles)
         if not items:
             continue
-        measures = (edges[0][1], max(m for _x, m in edges))
-        reference = natural(own[0])
-        planned = plan(items, measures, reference, own[0].size)
         now = (sum(loose(line, natural(line)) and not _tracking(line, len(line.text), natural(line))
                    for line in own), sum(loose(line, natural(line)) for line in own))
-        if planned is None or loose_lines(planned, items, measures, reference, own[0].size) >= now:
-            continue
-        before = (clone.text, [copy.deepcopy(child) for child in clone], _planned_text(clone, items, planned))
-        if _encode(clone, items, planned, measures):
-            saved[id(clone)] = before
-        else:
-            clone.text, clone[:] = before[0], before[1]
-    return check(lab, saved, lambda line: _key(line.text[:-1] if line.hyphen == "soft" else line.text))
+        jobs[id(clone)] = _Job(clone, element_styles, items, (edges[0][1], max(m for _x, m in edges)),
+                               natural(own[0]), own[0].size, now, list(clone.iter()))
+    kept: set[int] = set()
+    for _attempt in range(1 + RETRIES):  # a plan WeasyPrint did not set: planned again without that line
+        saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
+        plans: dict[int, list[Line]] = {}
+        for key, job in jobs.items():
+            planned = plan(job.items, job.measures, job.natural, job.size, frozenset(job.forbidden))
+            if planned is None or loose_lines(planned, job.items, job.measures, job.natural, job.size) >= job.now:
+                continue
+            clone = job.block
+            before = (clone.text, [copy.deepcopy(child) for child in clone], _planned_text(clone, job.items, planned))
+            if _encode(clone, job.items, planned, job.measures):
+                saved[key], plans[key] = before, planned
+            else:
+                clone.text, clone[:] = before[0], before[1]
+        misses: dict[int, int] = {}
+        kept |= check(lab, saved, lambda line: _key(line.text[:-1] if line.hyphen == "soft" else line.text), misses)
+        jobs = {key: jobs[key] for key in misses}
+        for key, index in misses.items():
+            miss = plans[key][min(index, len(plans[key]) - 1)]
+            job = jobs[key]
+            job.forbidden.add((miss.first, miss.first_cut, miss.last, miss.last_cut))
+            # the clone's elements were put back as copies: their styles, by the copies' ids
+            elements = list(job.block.iter())
+            job.styles = {**{k: v for k, v in job.styles.items() if k == -1},
+                          **{id(new): job.styles[id(old)] for old, new in zip(job.elements, elements)
+                             if id(old) in job.styles}}
+            job.elements = elements
+        if not jobs:
+            break
+    return kept
+
+
+@dataclass
+class _Job:
+    """A paragraph to refit: its clone, the styles and tokens of its text, its measures (the first
+    line's, the others'), its natural word space and size (px), its loose lines now (tracked,
+    untracked), its elements and the lines its plans may not hold."""
+
+    block: Any
+    styles: dict[int, Any]
+    items: list[Token]
+    measures: tuple[float, float]
+    natural: float
+    size: float
+    now: tuple[int, int]
+    elements: list[Any]  # the clone's elements (the keys of ``styles``), in order
+    forbidden: set[tuple[int, int, int, int]] = dataclasses.field(default_factory=set)

@@ -206,10 +206,11 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
 
 
 def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
-          text: Callable[[breaks.LineInfo], str]) -> set[int]:
+          text: Callable[[breaks.LineInfo], str], misses: dict[int, int] | None = None) -> set[int]:
     """Lay the marked clones (by id: their text and children before the marks, and the ``text`` of
     each line they must be set in) out again; keep the marks of those WeasyPrint set so, and put
-    the others back as they were. The ids kept."""
+    the others back as they were (in ``misses``, if given: the index of the first line not set as
+    planned, by id). The ids kept."""
     if not saved:
         return set()
     previous = {ident: lab.latest.get(ident, []) for ident in saved}
@@ -225,6 +226,10 @@ def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
         if now.get(id(clone)) == expected:
             kept.add(id(clone))
         else:  # set otherwise (the marks moved a word): back as it was
+            if misses is not None:
+                got = now.get(id(clone), [])
+                misses[id(clone)] = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b),
+                                         min(len(expected), len(got)))
             clone.text = before
             clone[:] = children
             lab.latest[id(clone)] = previous[id(clone)]

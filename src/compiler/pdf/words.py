@@ -84,6 +84,8 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
 
     def texts(box: Any, found: dict[int, Any]) -> None:
         for child in box.children:
+            if getattr(child, "is_outside_marker", False):  # a list item's bullet, set in the margin
+                continue
             if isinstance(child, boxes.TextBox):
                 ident = id(child.element)
                 seen = found.get(ident, child.style)
@@ -94,6 +96,8 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
                 found[-1] = None  # an inline block, an image: not plain text
 
     def walk(box: Any, container: Any) -> None:
+        if getattr(box, "is_outside_marker", False):  # a list item's bullet, set in the margin
+            return
         if isinstance(box, boxes.LineBox):
             element = getattr(container, "element", None)
             ident = by_clone.get(id(element)) if element is not None else None
@@ -102,7 +106,7 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
             styles, measures = out.setdefault(ident, ({}, []))
             texts(box, styles)
             left = container.content_box_x()
-            first = next((c for c in box.children), None)
+            first = next((c for c in box.children if not getattr(c, "is_outside_marker", False)), None)
             start = first.position_x if first is not None else left
             measures.append((start, container.width - (start - left)))
             return
@@ -116,8 +120,9 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
     return out
 
 
-def tokens(block: Any, styles: dict[int, Any]) -> list[Token] | None:
-    """The block's tokens, or None if it holds anything but plain inline text."""
+def styled(block: Any, styles: dict[int, Any]) -> tuple[str, list[Any]] | None:
+    """The block's own text (its elements' texts and tails, joined) and the style each character
+    is set in; None if it holds anything but plain inline text."""
     if styles.get(-1, "") is None:
         return None
     for element in block.iter():
@@ -135,10 +140,18 @@ def tokens(block: Any, styles: dict[int, Any]) -> list[Token] | None:
             return None
         owners.append(style)
     texts = [getattr(node, attr) or "" for node, attr in places]
-    joined = "".join(texts)
     style_at: list[Any] = []
     for text, style in zip(texts, owners):
         style_at += [style] * len(text)
+    return "".join(texts), style_at
+
+
+def tokens(block: Any, styles: dict[int, Any]) -> list[Token] | None:
+    """The block's tokens, or None if it holds anything but plain inline text."""
+    found = styled(block, styles)
+    if found is None:
+        return None
+    joined, style_at = found
     out: list[Token] = []
     at = 0
     # break opportunities: collapsible spaces outside nowrap text
