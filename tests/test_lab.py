@@ -172,3 +172,28 @@ def test_paragraphs_with_loose_lines_are_given_the_spacing_that_sets_them_tighte
     again = Plain(html)  # the same choice each time
     breaks.enforce(again.render, again.refresh, again.tree, again.lab)
     assert [p.get("style") for p in again.tree.iter("p")] == [p.get("style") for p in setting.tree.iter("p")]
+
+
+def test_the_labs_scratch_layouts_are_freed_while_the_cycle_collector_is_paused() -> None:
+    """A part is laid out with the cycle collector paused (compiler/limits.py); the lab frees each
+    scratch layout before it makes the next, so that they do not pile up in memory."""
+    import gc
+
+    from compiler.limits import no_cycle_collection
+
+    setting = Plain(_PAGE % (f"<p>{TEXT * 3}</p>" * 4))
+    found = breaks.lines(setting.render())
+    blocks = list({id(line.block): line.block for line in found}.values())
+
+    from weasyprint.formatting_structure import boxes
+
+    def alive() -> int:  # laid-out boxes, in memory
+        return sum(isinstance(o, boxes.Box) for o in gc.get_objects())
+    gc.collect()
+    with no_cycle_collection():
+        base = alive()
+        scratch, _lines = lab.open_lab(setting.tree, found, blocks, setting.lab)
+        one = alive() - base
+        for _ in range(4):
+            scratch.lines()
+        assert scratch.layouts == 5 and alive() - base <= one * 1.2  # the last scratch layout's only

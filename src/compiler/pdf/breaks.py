@@ -341,7 +341,13 @@ def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = 
         found = lines(document)
         left = offences(found)
         if lab is not None and root is not None and (left or not round_):
-            changed, done = labs.mend(root, found, left, lab, spacing=not round_)
+            # the lab's scratch layouts are freed as it goes (a part is laid out with the cycle
+            # collector paused): what is there now is frozen, so that each collection scans only them
+            gc.freeze()
+            try:
+                changed, done = labs.mend(root, found, left, lab, spacing=not round_)
+            finally:
+                gc.unfreeze()
             scratch += done.layouts
         else:
             changed = mark(left) if left else 0

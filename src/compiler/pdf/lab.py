@@ -45,6 +45,7 @@ HTML, so the bytes stay reproducible.
 from __future__ import annotations
 
 import copy
+import gc
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,7 +83,9 @@ class Lab:
             for clone, _style in hidden:
                 clone.set("style", HIDDEN)
         try:
-            self.document = None  # the last scratch layout's (free it before the next is made)
+            self.document = None  # the last scratch layout's (free it before the next is made: see
+            if not gc.isenabled():  # compiler.pdf.breaks.enforce, which froze what was there before)
+                gc.collect()
             self.document = self.render(self.root)
             found = breaks.lines(self.document)
         finally:
