@@ -189,3 +189,24 @@ def test_a_line_charts_ids_are_the_ones_compiler_ids_names() -> None:
     svg = etree.fromstring(str(charts.chart_svg(chart, "fig-b-1" + ids.CHART_SVG, ROOT / "styles" / "fonts")).encode())
     written = {e.get("id") for e in svg.iter() if e.get("id")}
     assert written == set(ids.chart_ids("fig-b-1", chart))
+
+
+def test_a_chart_that_moves_to_the_next_page_leaves_the_text_before_it_whole() -> None:
+    """A chart's caption opens its figure; print.css keeps a caption with the image above it
+    (``break-before: avoid``), which, on a caption that opens its figure, would pass to the figure
+    and pull the last lines of the paragraph before it onto the next page (Letter, 2026-11-30: the
+    TIP chapter's opener held five lines, and its sixth was set in the first line's small caps)."""
+    import weasyprint
+
+    css = (ROOT / "styles" / "print.css").read_text(encoding="utf-8")
+    rules = "\n".join(line for line in css.splitlines() if "figcaption" in line or "figure.chart {" in line)
+    text = " ".join(["The report covers the prosecution of traffickers and the protection of victims."] * 6)
+    html = (f"<html><head><style>@page {{ size: 120mm 100mm; margin: 10mm; }} body {{ font-size: 10pt; }}"
+            f"{rules}</style></head><body><p>{text}</p><figure class='chart'><figcaption>Cases</figcaption>"
+            "<div style='height: 60mm'></div></figure></body></html>")
+    pages = weasyprint.HTML(string=html).render().pages
+    assert len(pages) == 2
+    first = [box for box in pages[0]._page_box.descendants() if type(box).__name__ == "LineBox"]
+    second = [box for box in pages[1]._page_box.descendants() if type(box).__name__ == "LineBox"]
+    assert len(first) >= 4 and all(getattr(line.element, "tag", "") != "p" for line in second)
+    assert "figure > figcaption:first-child" in rules

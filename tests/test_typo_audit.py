@@ -47,11 +47,12 @@ def _last(text: str) -> str:
 #: and at most 8% of lines hyphenated. The paragraph lab breaks a paragraph with a loose line by total
 #: fit (compiler/pdf/fit.py), else gives it the spacing that sets it with the fewest
 #: (compiler/pdf/lab.py SPACINGS), then tracks a line still loose (compiler/pdf/track.py). Measured
-#: 2026-11-30 13:00 (make typo on each size's build): A4 1.75%, Letter 2.0%, 6 x 9 in 1.5% of body
-#: lines loose (2.5%, 3.1%, 2.2% before ties into names, a second plan where WeasyPrint did not set the
-#: first, list items and word spaces that may give up a third; 10.2-11.1% greedy). NOT MET: this
-#: bound only keeps it from getting worse.
-LOOSE_NOW = 2.2
+#: 2026-11-30 14:00 (make typo on each size's build): A4 1.0% (11 of 1,142), Letter 1.75%, 6 x 9 in
+#: 0.99% of body lines loose (1.75%, 2.0%, 1.5% before tracking up to 0.03 em with a second try at
+#: half, and small-caps first lines measured and tracked in their own style). Letter is over 1%:
+#: a paragraph that total fit set is marked again in a later round (a hyphen across a page turn), and
+#: its earlier ties then hold the new lines short. NOT MET: this bound only keeps it from getting worse.
+LOOSE_NOW = 1.8
 
 
 def meets_the_limits(figures: typo_audit.Figures, **allowed: float) -> None:

@@ -68,6 +68,7 @@ class LineInfo:
     spacing: tuple[float, float] = (0.0, 0.0)  # the block's own letter and word spacing, in px
     size: float = 0.0  # the block's font size, in px
     natural: float = 0.0  # the running text's word space at that size, in px (what a loose line's is measured by)
+    own_style: bool = False  # a first line set in a style of its own (``::first-line``)
 
 
 def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any = None) -> None:
@@ -91,12 +92,14 @@ def _lines(box: Any, page: int, block: Any, out: list[LineInfo], container: Any 
         end = max(t.position_x + t.width for t in texts)
         right = container.content_box_x() + container.width if container is not None else end
         short = right - end > 1.0
-        space = _space(box.style)
+        own = len(box.children) == 1 and isinstance(box.children[0], boxes.LineBox)  # WeasyPrint's ::first-line
+        styled = box.children[0] if own else box
+        space = _space(styled.style)
         stretch = max((t.justification_spacing for t in texts), default=0.0) if justified and not short else 0.0
-        letters = box.style["letter_spacing"]
-        spacing = (0.0 if letters == "normal" else float(letters), float(box.style["word_spacing"]))
+        letters = styled.style["letter_spacing"]
+        spacing = (0.0 if letters == "normal" else float(letters), float(styled.style["word_spacing"]))
         out.append(LineInfo(page, block, text, last.element, hyphen, justified, short, space + stretch, space, spacing,
-                            float(box.style["font_size"])))
+                            float(box.style["font_size"]), own_style=own))
         return
     element = getattr(box, "element", None)
     if isinstance(box, boxes.BlockContainerBox):

@@ -74,19 +74,24 @@ class Line:
     shrink: float = 0.0  # px the word spaces must give up for the line to fit
 
 
-def _line(items: list[Token], first: int, first_cut: int, last: int, last_cut: int) -> Line:
+def _set(token: Token, opening: bool) -> Token:
+    """The token as a line sets it: the paragraph's first line in its own style, if it has one."""
+    return token.head if opening and token.head is not None else token
+
+
+def _line(items: list[Token], first: int, first_cut: int, last: int, last_cut: int, opening: bool = False) -> Line:
     total, spaces = 0.0, 0
     letters = items[last].end - items[first].start - first_cut
     for k in range(first, last + 1):
-        token = items[k]
+        token = _set(items[k], opening)
         if k > first and not token.glued:
             total += token.space
             spaces += 1
         spaces += token.spaces
         if k == first and first_cut:
-            total += next(t for c, _h, t in token.points if c == first_cut)
+            total += next((t for c, _h, t in token.points if c == first_cut), float("inf"))
         elif k == last and last_cut:
-            total += next(h for c, h, _t in token.points if c == last_cut)
+            total += next((h for c, h, _t in token.points if c == last_cut), float("inf"))
         else:
             total += token.width
         if k == first == last and first_cut and last_cut:  # a tail and a head of one token: not planned
@@ -108,6 +113,10 @@ def plan(items: list[Token], measures: tuple[float, float], natural: float, size
     space = sum(spaced) / len(spaced) if spaced else 0.0
     if not space or not natural:
         return None
+    # a first line in a style of its own (::first-line) gives every box on it that style's spacing:
+    # a span can neither narrow its word spaces nor track it
+    own_first = items[0].head is not None
+    opening_space = _space(items, True)
     first_measure, measure = measures
     last_index = len(items) - 1
     tracking = MOST * size
@@ -120,20 +129,23 @@ def plan(items: list[Token], measures: tuple[float, float], natural: float, size
             state = best.get((start, cut, run))
             if state is None:
                 continue
-            width_limit = (first_measure if (start, cut) == (0, 0) else measure) - MARGIN
+            opening = (start, cut) == (0, 0)
+            width_limit = (first_measure if opening else measure) - MARGIN
+            fixed = opening and own_first
+            line_space = opening_space if opening else space
             for last in range(start, len(items)):
-                whole = _line(items, start, cut, last, 0)
+                whole = _line(items, start, cut, last, 0, opening)
                 options: list[Line] = []
                 # what its word spaces, but the first (see _after_first), may give up
-                give = SHRINK * space * (whole.spaces - 2) if not cut and whole.spaces > 2 else 0.0
+                give = SHRINK * space * (whole.spaces - 2) if not cut and whole.spaces > 2 and not fixed else 0.0
                 if whole.width <= width_limit:
                     options.append(whole)
                 elif whole.width - give <= width_limit:
                     options.append(dataclasses.replace(whole, shrink=whole.width - width_limit))
                 elif not (last == start and cut) and whole.width > width_limit + 2 * MARGIN:
                     # (a word the greedy breaker might yet fit whole is not planned hyphenated)
-                    options += [h for c, _h, _t in items[last].points
-                                if (h := _line(items, start, cut, last, c)).width <= width_limit]
+                    options += [h for c, _h, _t in _set(items[last], opening).points
+                                if (h := _line(items, start, cut, last, c, opening)).width <= width_limit]
                 for line in options:
                     if (line.first, line.first_cut, line.last, line.last_cut) in forbidden:
                         continue
@@ -154,9 +166,10 @@ def plan(items: list[Token], measures: tuple[float, float], natural: float, size
                         cost = 100.0 * (line.shrink / (SHRINK * space * (line.spaces - 2))) ** 2
                     elif line.spaces:
                         # the slack a tracking of the line's letters may take (compiler/pdf/track.py)
-                        taken = min(slack - 1.0, tracking * max(line.letters - line.spaces, 0)) if slack > 1.0 else 0.0
-                        gap = space + (slack - taken) / line.spaces
-                        cost = 100.0 * (gap / space - 1.0) ** 2
+                        taken = (min(slack - 1.0, tracking * max(line.letters - line.spaces, 0))
+                                 if slack > 1.0 and not fixed else 0.0)
+                        gap = line_space + (slack - taken) / line.spaces
+                        cost = 100.0 * (gap / line_space - 1.0) ** 2
                         if gap > SAFE * natural:
                             cost += 10_000.0 * (1.0 + gap / natural - SAFE)
                     elif slack > 2.0:  # one word, and the measure not full: never
@@ -182,19 +195,26 @@ def plan(items: list[Token], measures: tuple[float, float], natural: float, size
     return lines[::-1]
 
 
+def _space(items: list[Token], opening: bool = False) -> float:
+    """The tokens' mean word space (px), as the first line sets them or the others."""
+    spaced = [s for t in items if (s := _set(t, opening).space)]
+    return sum(spaced) / len(spaced) if spaced else 0.0
+
+
 def loose_lines(lines: list[Line], items: list[Token], measures: tuple[float, float], natural: float,
                 size: float) -> tuple[int, int]:
     """The planned lines that would be loose once tracked (see :func:`plan`), and before."""
-    spaced = [t.space for t in items if t.space]
-    space = sum(spaced) / len(spaced) if spaced else 0.0
     tracked = untracked = 0
     for index, line in enumerate(lines[:-1]):
         slack = (measures[0] if index == 0 else measures[1]) - line.width
+        space = _space(items, index == 0)
         if not line.spaces:
             tracked += slack > 2.0
             untracked += slack > 2.0
             continue
-        taken = min(slack - 1.0, MOST * size * max(line.letters - line.spaces, 0)) if slack > 1.0 else 0.0
+        fixed = index == 0 and items[0].head is not None
+        taken = (min(slack - 1.0, MOST * size * max(line.letters - line.spaces, 0))
+                 if slack > 1.0 and not fixed else 0.0)
         tracked += space + (slack - taken) / line.spaces > LOOSE * natural
         untracked += space + slack / line.spaces > LOOSE * natural
     return tracked, untracked
@@ -235,12 +255,14 @@ def _encode(block: Any, items: list[Token], lines: list[Line], measures: tuple[f
         room = measure - line.width + (line.shrink + MARGIN if line.shrink else 0.0)
         following = lines[index + 1]
         first = line.last + 1
-        width, last = items[first].space + items[first].width, first
+        head = _set(items[first], index == 0)
+        width, last = head.space + head.width, first
         while width <= room + MARGIN:  # would fit after this line: bind it to the word after it
             last += 1
             if last > following.last or (last == following.last and following.last_cut):
                 return False
-            width += items[last].space + items[last].width
+            head = _set(items[last], index == 0)
+            width += head.space + head.width
         if last > first:  # tied with no-break spaces, in one piece of text (see _after_first)
             if any(items[k].glued or items[k].breakable for k in range(first, last + 1)):
                 return False
@@ -382,7 +404,7 @@ def refit(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
             job.forbidden.add((miss.first, miss.first_cut, miss.last, miss.last_cut))
             # the clone's elements were put back as copies: their styles, by the copies' ids
             elements = list(job.block.iter())
-            job.styles = {**{k: v for k, v in job.styles.items() if k == -1},
+            job.styles = {**{k: v for k, v in job.styles.items() if k < 0},
                           **{id(new): job.styles[id(old)] for old, new in zip(job.elements, elements)
                              if id(old) in job.styles}}
             job.elements = elements

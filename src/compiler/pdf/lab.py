@@ -31,11 +31,12 @@ many lines (so that the pages stay as they were); half a hundredth of an em
 of tracking does not show as uneven colour, it moves a break. A line still
 loose then has its letters spaced a little (:mod:`compiler.pdf.track`). On
 the shipped book (2026-11-30, ``make typo``) the loose lines went from 10.2%
-of body lines (greedy) to 4.4% with the spacings alone and to 2.5% with total
-fit and tracking at A4 (Letter 5.1% to 3.1%, 6 x 9 in 3.6% to 2.2%); the
+of body lines (greedy) to 4.4% with the spacings alone and to 1.0% with total
+fit and tracking at A4 (Letter 5.1% to 1.75%, 6 x 9 in 3.6% to 0.99%); the
 rest are paragraphs that no break, spacing or tracking within the limits
-mends (a name that may not break after a short line, an intro's small-caps
-first line, a list item), or that WeasyPrint does not set as planned.
+mends (a name that may not break after a short line, a list item's long
+lead), that WeasyPrint does not set as planned, or that a later round marks
+again over the ties of their first plan.
 
 The marked and spaced paragraphs' content is then moved into the real tree,
 and the whole document is laid out once more. The choices depend only on the

@@ -11,12 +11,14 @@ After the paragraph lab has given each paragraph its spacing
 the whole words that are on it, and on it alone, in a ``<span class="tr">``
 whose letter spacing takes up part of the slack: just enough that its word
 space is at most :data:`TARGET` times the natural one, and never more than
-:data:`MOST` em (a hundredth and a half of an em: less than the glyph
-expansion of pdfTeX's microtype at its defaults). The letters added are less
+:data:`MOST_FIRST` em (three hundredths of an em). The letters added are less
 than the slack, so the line keeps its words and every other line is set as
-before; the lab lays the paragraphs out again to check that, and a paragraph
-that does not keep its lines (the words counted on a line differ from the
-source's, a footnote call, generated text) keeps no tracking.
+before; the lab lays the paragraphs out again to check that. Where WeasyPrint
+sets a tracked paragraph otherwise (it measures a spaced run a little wider
+than the sum of its letters), the line it missed is tracked again at half its
+spacing, and not at all after :data:`TRIES` tries; a paragraph whose lines cannot
+be counted (the words counted on a line differ from the source's, a footnote
+call, generated text) keeps no tracking.
 
 Only the print layout changes, and the choice depends on the HTML alone (the
 bytes stay reproducible).
@@ -35,9 +37,14 @@ if TYPE_CHECKING:
     from compiler.pdf.lab import Lab
 
 LOOSE = breaks.LOOSE
-TARGET = 1.85  # a tracked line's word space, in natural ones, at most
-MOST = 0.015  # em of letter spacing at most
+FROM = 1.8  # a line whose word space is over this many natural ones is tracked (under LOOSE: the PDF's
+# word spaces, measured between the words' glyphs, are a little wider than the lab's measure)
+TARGET = 1.75  # a tracked line's word space, in natural ones, at most
+MOST_FIRST = 0.03  # em of letter spacing at most
+TRIES = 2  # a line WeasyPrint did not set as tracked is tracked again at half the spacing, then not at all
+MOST = MOST_FIRST / 2  # em of letter spacing a plan of compiler.pdf.fit counts on (what a second try may give)
 MARGIN = 1.0  # px of the slack left unused, so that the line keeps its words
+FIRST_LINE = "--first-line-tracking"  # a ::first-line's letter spacing adds it (styles/print.css)
 _WORDS = re.compile(r"[^\s\u200b]+")  # a zero-width space is no word (nor a space)
 _SPACES = (" ", "\u00a0")
 
@@ -133,6 +140,12 @@ def wrap_chars(block: Any, start: int, end: int, attrs: dict[str, str], soft: in
     return count
 
 
+def _set_property(block: Any, name: str, value: str) -> None:
+    """Set a property in the block's ``style`` attribute (after what it holds)."""
+    style = (block.get("style") or "").strip().rstrip(";")
+    block.set("style", f"{style}; {name}: {value}" if style else f"{name}: {value}")
+
+
 def _parent(block: Any, node: Any) -> Any:
     for element in block.iter():
         if any(child is node for child in element):
@@ -140,9 +153,9 @@ def _parent(block: Any, node: Any) -> Any:
     raise ValueError("not in the block")
 
 
-def _tracking(line: breaks.LineInfo, letters: int, natural: float) -> float:
+def _tracking(line: breaks.LineInfo, letters: int, natural: float, most: float = MOST) -> float:
     """The letter spacing (px) that brings the line's word space to :data:`TARGET` times ``natural``
-    (px), or as near as :data:`MOST` em (and the slack) allow; 0 if the line would still be loose."""
+    (px), or as near as ``most`` em (and the slack) allow; 0 if the line would still be loose."""
     spaces = sum(line.text.count(s) for s in _SPACES)
     if not spaces or not letters or not line.size:
         return 0.0
@@ -156,7 +169,7 @@ def _tracking(line: breaks.LineInfo, letters: int, natural: float) -> float:
     share = letters / spaces - 1.0
     if share <= 0:
         return 0.0
-    spacing = min(excess / share, MOST * line.size)  # to TARGET, or as near as MOST takes it
+    spacing = min(excess / share, most * line.size)  # to TARGET, or as near as ``most`` takes it
     if spacing * (letters + 1) > slack - MARGIN:
         spacing = (slack - MARGIN) / (letters + 1)
     if spacing <= 0 or line.space + spacing + (slack - spacing * letters) / spaces > LOOSE * natural:
@@ -168,44 +181,73 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
     """Track the loose lines (a word space over :data:`compiler.pdf.lab.LOOSE` times ``natural(line)``)
     of the lab's clones; the ids of the clones that keep a tracking (each checked in one more
     scratch layout to keep its lines)."""
-    from compiler.pdf.lab import loose as over
-
     def loose(line: breaks.LineInfo) -> bool:
-        return over(line, natural(line))
+        return line.gap > FROM * natural(line) > 0
 
     by_block: dict[int, list[breaks.LineInfo]] = {}
     for line in lines:
         by_block.setdefault(id(line.block), []).append(line)
-    saved: dict[int, tuple[Any, list[Any], list[str]]] = {}
+    todo: dict[int, tuple[Any, list[breaks.LineInfo], list[tuple[int, int]]]] = {}
     for clone in lab.clones.values():
         own = by_block.get(id(clone), [])
         if not any(loose(line) for line in own) or not _matches(clone, own):
             continue
         ranges = spans(own)
-        if ranges is None:
-            continue
-        before = (clone.text, [copy.deepcopy(child) for child in clone], [_plain(line.text) for line in own])
-        done = False
-        for line, (first, last) in zip(own, ranges):
-            if not loose(line) or last <= first + 1:  # (no span opens a line: see fit._after_first)
-                continue
-            places = _segments(clone)
-            joined = "".join(getattr(node, attr) or "" for node, attr in places)
-            words = list(_WORDS.finditer(joined))
-            end = last - lone_space_after(clone, words[last].end())
-            if end <= first:
-                continue
-            letters = words[end].end() - words[first + 1].start()
-            spacing = _tracking(line, letters, natural(line))
-            if spacing:
-                wrap_words(clone, first + 1, end, f"letter-spacing: {line.spacing[0] + spacing:.4f}px")
-                done = True
-        if done:
-            saved[id(clone)] = before
-    return check(lab, saved, lambda line: _plain(line.text))
+        if ranges is not None:
+            todo[id(clone)] = (clone, own, ranges)
+    level: dict[tuple[int, int], int] = {}  # (clone, line): the tries WeasyPrint missed it (TRIES: none)
+    given: dict[tuple[int, int], float] = {}  # (clone, line): the spacing last given, px
+
+    def spacing_of(key: int, index: int, line: breaks.LineInfo, letters: int) -> float:
+        spacing = _tracking(line, letters, natural(line), MOST_FIRST)
+        for _ in range(level.get((key, index), 0)):
+            spacing = min(spacing, given.get((key, index), spacing) / 2)
+        given[(key, index)] = spacing
+        return spacing
+
+    kept: set[int] = set()
+    for _attempt in range(TRIES):
+        saved: dict[int, tuple[Any, ...]] = {}
+        tracked: dict[int, list[int]] = {}
+        for key, (clone, own, ranges) in todo.items():
+            before = (clone.text, [copy.deepcopy(child) for child in clone], [_plain(line.text) for line in own],
+                      clone.get("style"))
+            for index, (line, (first, last)) in enumerate(zip(own, ranges)):
+                if level.get((key, index), 0) >= TRIES or not loose(line):
+                    continue
+                if line.own_style:  # every box on it takes the ::first-line style: tracked through the block
+                    spacing = spacing_of(key, index, line, len(line.text))
+                    if spacing:
+                        _set_property(clone, FIRST_LINE, f"{spacing:.4f}px")
+                        tracked.setdefault(key, []).append(index)
+                    continue
+                if last <= first + 1:  # (no span opens a line)
+                    continue
+                places = _segments(clone)
+                joined = "".join(getattr(node, attr) or "" for node, attr in places)
+                words = list(_WORDS.finditer(joined))
+                end = last - lone_space_after(clone, words[last].end())
+                if end <= first:
+                    continue
+                letters = words[end].end() - words[first + 1].start()
+                spacing = spacing_of(key, index, line, letters)
+                if spacing:
+                    wrap_words(clone, first + 1, end, f"letter-spacing: {line.spacing[0] + spacing:.4f}px")
+                    tracked.setdefault(key, []).append(index)
+            if key in tracked:
+                saved[key] = before
+        misses: dict[int, int] = {}
+        kept |= check(lab, saved, lambda line: _plain(line.text), misses)
+        for key, miss in misses.items():  # the tracked line it missed, or the last before it, less
+            index = max((i for i in tracked[key] if i <= miss), default=tracked[key][0])
+            level[(key, index)] = level.get((key, index), 0) + 1
+        todo = {key: todo[key] for key in misses}
+        if not todo:
+            break
+    return kept
 
 
-def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
+def check(lab: Lab, saved: dict[int, tuple[Any, ...]],
           text: Callable[[breaks.LineInfo], str], misses: dict[int, int] | None = None) -> set[int]:
     """Lay the marked clones (by id: their text and children before the marks, and the ``text`` of
     each line they must be set in) out again; keep the marks of those WeasyPrint set so, and put
@@ -222,7 +264,7 @@ def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
     for clone in lab.clones.values():
         if id(clone) not in saved:
             continue
-        before, children, expected = saved[id(clone)]
+        before, children, expected, *style = saved[id(clone)]
         if now.get(id(clone)) == expected:
             kept.add(id(clone))
         else:  # set otherwise (the marks moved a word): back as it was
@@ -232,5 +274,9 @@ def check(lab: Lab, saved: dict[int, tuple[Any, list[Any], list[str]]],
                                          min(len(expected), len(got)))
             clone.text = before
             clone[:] = children
+            if style and style[0] is None:
+                clone.attrib.pop("style", None)
+            elif style:
+                clone.set("style", style[0])
             lab.latest[id(clone)] = previous[id(clone)]
     return kept

@@ -9,9 +9,11 @@ measured with WeasyPrint's own text layout (Pango) in the style it is set in
 :func:`text_styles`), with the width of the space before it and its
 hyphenation points as WeasyPrint would take them (pyphen, the style's
 ``hyphenate-limit-chars``; none in a capitalised word, a name kept whole or
-a word in two styles). A paragraph that holds anything but inline text (an
-image, an inline block, a ``<br>``, a name's manual soft hyphens, a line in
-a style of its own as under ``::first-line``) has no tokens.
+a word in two styles). A paragraph whose first line is set in a style of its
+own (``::first-line``) has each token measured in that style too
+(:attr:`Token.head`). A paragraph that holds anything but inline text (an
+image, an inline block, a ``<br>``, a name's manual soft hyphens) has no
+tokens.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Token:
     zone: float = 0.0  # px: the greedy breaker tries to hyphenate it only on a line left this short
     word_spacing: float = 0.0  # px: its style's word spacing
     glued: bool = False  # follows the token before it with no space (a break after a hyphen, say)
+    head: Token | None = None  # the same, set on a first line of a style of its own (``::first-line``)
 
 
 _WIDTHS: dict[tuple[Any, ...], float] = {}
@@ -90,9 +93,9 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
                 ident = id(child.element)
                 seen = found.get(ident, child.style)
                 found[ident] = child.style if seen is not None and _style_key(seen) == _style_key(child.style) else None
-            elif isinstance(child, boxes.InlineBox):
+            elif isinstance(child, (boxes.InlineBox, boxes.LineBox)):  # (a ::first-line is a line box in the line)
                 texts(child, found)
-            elif not isinstance(child, boxes.LineBox):
+            else:
                 found[-1] = None  # an inline block, an image: not plain text
 
     def walk(box: Any, container: Any) -> None:
@@ -104,7 +107,10 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
             if ident is None or ident not in wanted:
                 return
             styles, measures = out.setdefault(ident, ({}, []))
-            texts(box, styles)
+            if measures:
+                texts(box, styles)
+            else:  # the first line: in a style of its own under ``::first-line``, say (see _first_line)
+                texts(box, firsts.setdefault(ident, {}))
             left = container.content_box_x()
             first = next((c for c in box.children if not getattr(c, "is_outside_marker", False)), None)
             start = first.position_x if first is not None else left
@@ -115,9 +121,42 @@ def text_styles(document: Any, clones: dict[int, Any]) -> dict[int, tuple[dict[i
         for child in getattr(box, "children", ()) or ():
             walk(child, container)
 
+    firsts: dict[int, dict[int, Any]] = {}
     for page in document.pages:
         walk(page._page_box, None)
+    for ident, (styles, _measures) in out.items():
+        _first_line(styles, firsts.get(ident, {}), clones[ident])
     return out
+
+
+def _first_line(styles: dict[int, Any], first: dict[int, Any], block: Any) -> None:
+    """Add the first line's styles (by element) to the other lines' ``styles``. Where the first line
+    is set otherwise (``::first-line``: WeasyPrint gives every box on it the inherited properties of
+    that style, em or not), its one style goes under the key -2, and an element seen on the first
+    line alone takes its parent's style (the tokens' widths are checked by a layout)."""
+    if -1 in first:
+        styles[-1] = None
+    shared = [i for i in first if i in styles and i != -1]
+    own = [s for i, s in first.items() if i != -1]
+    if all(first[i] is not None and styles[i] is not None and _style_key(first[i]) == _style_key(styles[i])
+           for i in shared):
+        for ident, style in first.items():
+            seen = styles.get(ident, style)
+            styles[ident] = style if seen is not None and style is not None and _style_key(seen) == _style_key(style) else None
+        return
+    if not own or any(s is None or _style_key(s) != _style_key(own[0]) for s in own):
+        styles[-1] = None  # a first line in two styles of its own
+        return
+    styles[-2] = own[0]
+    parents = {id(child): parent for parent in block.iter() for child in parent}
+    for element in block.iter():
+        if id(element) in styles:
+            continue
+        parent = parents.get(id(element))
+        while parent is not None and id(parent) not in styles:
+            parent = parents.get(id(parent))
+        if parent is not None:
+            styles[id(element)] = styles[id(parent)]
 
 
 def styled(block: Any, styles: dict[int, Any]) -> tuple[str, list[Any]] | None:
@@ -152,6 +191,7 @@ def tokens(block: Any, styles: dict[int, Any]) -> list[Token] | None:
     if found is None:
         return None
     joined, style_at = found
+    first = styles.get(-2)
     out: list[Token] = []
     at = 0
     # break opportunities: collapsible spaces outside nowrap text
@@ -172,7 +212,11 @@ def tokens(block: Any, styles: dict[int, Any]) -> list[Token] | None:
             return None
         for index, (lo, hi) in enumerate(_inner_breaks(joined, start, end, style_at)):
             space = breaks._space(space_style) if out and space_style is not None and not index else 0.0
-            out.append(_token(joined, lo, hi, style_at, space, glued=index > 0))
+            token = _token(joined, lo, hi, style_at, space, glued=index > 0)
+            if first is not None:  # as the first line would set it: all in its one style
+                token.head = _token(joined, lo, hi, [first] * len(joined),
+                                    breaks._space(first) if space else 0.0, glued=index > 0)
+            out.append(token)
         space_style = after
     return out
 
