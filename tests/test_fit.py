@@ -288,3 +288,31 @@ def test_a_tracked_line_weasyprint_set_otherwise_is_tracked_again_less(monkeypat
         assert len(now) <= len(was) and now != was, after
         if len(now) == len(was):  # the missed line less, none of the others more
             assert all(n <= w for n, w in zip(now, was)) and any(n < w for n, w in zip(now, was))
+
+
+def test_a_paragraph_the_lab_set_in_an_earlier_round_is_planned_again_from_its_own_text() -> None:
+    """A later round that marks a paragraph total fit has set (a hyphen across a page turn) puts
+    back its text from before the lab, with every mark made since, and plans it again: it ends as a
+    paragraph marked so from the start would, not held short by the first plan's ties."""
+    html = _html("95mm")
+    setting = Plain(html)
+    memory = lab.Memory()
+    found = breaks.lines(setting.render())
+    lab.mend(setting.tree, found, breaks.offences(found), setting.lab, spacing=True, memory=memory)
+    setting.refresh()
+    found = breaks.lines(setting.render())
+    pairs = [(line.block, f"{line.text.split()[-1]} {after.text.split()[0]}") for line, after in zip(found, found[1:])
+             if after.block is line.block and id(line.block) in memory.before and " " in after.text
+             and "\u00a0" in "".join(line.block.itertext())]  # two words across a line end, in a planned paragraph
+    assert len(pairs) >= 3
+    for block, words_ in pairs[:3]:
+        offence = breaks.Offence("nobreak", block, words_, "")
+        lab.mend(setting.tree, found, [offence], setting.lab, memory=memory)
+        fresh = Plain(html)  # the same paragraph, marked from the start
+        same = list(fresh.tree.iter())[[id(e) for e in setting.tree.iter()].index(id(block))]
+        breaks.mark([breaks.Offence(kind, same, word, "") for kind, word, _where in memory.marked[id(block)]])
+        fresh.refresh()
+        lab.mend(fresh.tree, breaks.lines(fresh.render()), [breaks.Offence("nobreak", same, words_, "")], fresh.lab)
+        assert ElementTree.tostring(block) == ElementTree.tostring(same), words_
+        setting.refresh()
+        found = breaks.lines(setting.render())

@@ -323,7 +323,8 @@ def mark(found: list[Offence]) -> int:
             pattern = re.compile(rf"(?<![\w-]){re.escape(first)}\s+{re.escape(last)}(?![\w])")
             changes += wrap(offence.block, pattern, "nb") > 0 or _tie(offence.block)
             continue
-        pattern = re.compile(rf"(?<![\w-]){re.escape(offence.word)}(?![\w])")
+        word = offence.word.replace("\u00ad", "")  # a break the lab planned, in a word set back without it
+        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w])")
         changes += wrap(offence.block, pattern, "nh" if offence.kind == "nohyphen" else "nb") > 0
     return changes
 
@@ -340,6 +341,7 @@ def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = 
     document = render()
     left: list[Offence] = []
     scratch = 0  # the lab's layouts
+    memory = labs.Memory()
     for round_ in range(ROUNDS - 1):
         found = lines(document)
         left = offences(found)
@@ -348,7 +350,7 @@ def enforce(render: Callable[[], Any], refresh: Callable[[], None], root: Any = 
             # collector paused): what is there now is frozen, so that each collection scans only them
             gc.freeze()
             try:
-                changed, done = labs.mend(root, found, left, lab, spacing=not round_)
+                changed, done = labs.mend(root, found, left, lab, spacing=not round_, memory=memory)
             finally:
                 gc.unfreeze()
             scratch += done.layouts

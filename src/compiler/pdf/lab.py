@@ -31,12 +31,12 @@ many lines (so that the pages stay as they were); half a hundredth of an em
 of tracking does not show as uneven colour, it moves a break. A line still
 loose then has its letters spaced a little (:mod:`compiler.pdf.track`). On
 the shipped book (2026-11-30, ``make typo``) the loose lines went from 10.2%
-of body lines (greedy) to 4.4% with the spacings alone and to 1.0% with total
-fit and tracking at A4 (Letter 5.1% to 1.75%, 6 x 9 in 3.6% to 0.99%); the
+of body lines (greedy) to 4.4% with the spacings alone and to 0.8% with total
+fit and tracking at A4 (Letter 5.1% to 0.9%, 6 x 9 in 3.6% to 0.9%); the
 rest are paragraphs that no break, spacing or tracking within the limits
 mends (a name that may not break after a short line, a list item's long
-lead), that WeasyPrint does not set as planned, or that a later round marks
-again over the ties of their first plan.
+lead) or that WeasyPrint does not set as planned. A paragraph that a later
+round marks again is set from its content before the lab (:class:`Memory`).
 
 The marked and spaced paragraphs' content is then moved into the real tree,
 and the whole document is laid out once more. The choices depend only on the
@@ -58,6 +58,43 @@ LOOSE = breaks.LOOSE
 #: (letter, word) spacings tried on a paragraph with a loose line, in em, in this order
 SPACINGS = ((-0.005, 0.0), (0.005, 0.0), (-0.01, 0.0), (-0.01, -0.02))
 HIDDEN = "display: none !important"
+
+
+@dataclass
+class Memory:
+    """What the lab remembers across the rounds of one :func:`compiler.pdf.breaks.enforce`: each
+    real paragraph's content before the lab first set it (by the id of the element: its text, a copy
+    of its children, its style) and the marks made on it since. A later round that marks a paragraph
+    anew puts that content back with all its marks and plans it again, so that the ties of the first
+    plan do not hold the new lines short."""
+
+    before: dict[int, tuple[str | None, list[Any], str | None]] = field(default_factory=dict)
+    marked: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+
+    def note(self, target: Any, offence: breaks.Offence) -> None:
+        """Remember that ``offence`` was marked on the real paragraph ``target``."""
+        word = offence.word.replace("\u00ad", "")  # as the source writes it: the lab's own breaks go
+        self.marked.setdefault(id(target), []).append((offence.kind, word, offence.where))
+
+    def keep(self, target: Any) -> None:
+        """Remember ``target``'s content as it is, unless the lab set it before."""
+        if id(target) not in self.before:
+            self.before[id(target)] = (target.text, [copy.deepcopy(c) for c in target], target.get("style"))
+
+    def restore(self, target: Any, clone: Any) -> bool:
+        """Give ``clone`` the content ``target`` had before the lab set it, with the marks made since;
+        whether the lab had set it."""
+        if id(target) not in self.before:
+            return False
+        text, children, style = self.before[id(target)]
+        clone.text = text
+        clone[:] = [copy.deepcopy(c) for c in children]
+        if style is None:
+            clone.attrib.pop("style", None)
+        else:
+            clone.set("style", style)
+        breaks.mark([breaks.Offence(kind, clone, word, where) for kind, word, where in self.marked.get(id(target), [])])
+        return True
 
 
 @dataclass
@@ -195,13 +232,15 @@ def _loose_blocks(found: list[breaks.LineInfo]) -> tuple[list[Any], dict[int, fl
 
 
 def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
-         render: Callable[[Any], Any], spacing: bool = False) -> tuple[int, Lab]:
+         render: Callable[[Any], Any], spacing: bool = False, memory: Memory | None = None) -> tuple[int, Lab]:
     """Mark the paragraphs of the real tree ``root`` so that the offences ``left`` (found in the
     real layout's lines ``found``) and those the marks would bring cannot happen; then mend the
     loose lines of the paragraphs in the lab (with ``spacing``, of every paragraph with a loose
     line): break them by total fit (:mod:`compiler.pdf.fit`), else give them the spacing that
     sets them with the fewest (:func:`respace`), then track the lines still loose
-    (:mod:`compiler.pdf.track`). The changes made."""
+    (:mod:`compiler.pdf.track`). With ``memory`` (kept across the rounds), a paragraph the lab set
+    in an earlier round is set again from its content before (:class:`Memory`). The changes made."""
+    memory = memory if memory is not None else Memory()
     targets = list({id(o.block): o.block for o in left}.values())
     blocks, natural, own = _loose_blocks(found)
     if spacing:
@@ -209,14 +248,21 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
     if not targets:
         return 0, Lab(root, {}, render)
     lab, lines = open_lab(root, found, targets, render)
-    changes = breaks.mark([o for o in left if id(o.block) not in lab.clones])  # set unlike: marked as before
+    unlike = [o for o in left if id(o.block) not in lab.clones]
+    changes = breaks.mark(unlike)  # set unlike: marked as before
+    for offence in unlike:
+        memory.note(offence.block, offence)
     mine = {id(c) for c in lab.clones.values()}
+    owner = {id(lab.clones[id(t)]): t for t in targets if id(t) in lab.clones}
+    changed: set[int] = {i for i, t in owner.items() if memory.restore(t, lab.clones[id(t)])}
     turns = {(id(lab.clones[block]), index) for block, index in _turns(found) if block in lab.clones}
-    changed: set[int] = set()
-    pending: set[int] = set()  # marked since the lab's last layout
+    pending: set[int] = set(changed)  # marked (or set back) since the lab's last layout
     todo = [breaks.Offence(o.kind, lab.clones[id(o.block)], o.word, o.where) for o in left if id(o.block) in lab.clones]
     while todo:
-        pending = {id(o.block) for o in todo if breaks.mark([o])}
+        for offence in todo:
+            if breaks.mark([offence]):
+                pending.add(id(offence.block))
+                memory.note(owner[id(offence.block)], offence)
         changed |= pending
         if not pending or lab.layouts >= ROUNDS:
             break
@@ -243,6 +289,7 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
         clone = lab.clones.get(id(target))
         if clone is None or id(clone) not in changed:
             continue
+        memory.keep(target)
         target.text = clone.text
         target[:] = list(clone)
         if clone.get("style") is not None:

@@ -16,9 +16,12 @@ than the slack, so the line keeps its words and every other line is set as
 before; the lab lays the paragraphs out again to check that. Where WeasyPrint
 sets a tracked paragraph otherwise (it measures a spaced run a little wider
 than the sum of its letters), the line it missed is tracked again at half its
-spacing, and not at all after :data:`TRIES` tries; a paragraph whose lines cannot
-be counted (the words counted on a line differ from the source's, a footnote
-call, generated text) keeps no tracking.
+spacing, and after :data:`TRIES` tries left out while the others keep theirs. A
+tracked run never opens inside words tied by no-break spaces (the ties with
+which total fit opens a line). A line is counted by aligning its letters with
+the block's text, so that one Pango breaks inside a word with no hyphen shown
+(``126(3)|(b)``) is counted too; a paragraph whose lines cannot be aligned
+(a footnote call, generated text) keeps no tracking.
 
 Only the print layout changes, and the choice depends on the HTML alone (the
 bytes stay reproducible).
@@ -41,7 +44,7 @@ FROM = 1.8  # a line whose word space is over this many natural ones is tracked 
 # word spaces, measured between the words' glyphs, are a little wider than the lab's measure)
 TARGET = 1.75  # a tracked line's word space, in natural ones, at most
 MOST_FIRST = 0.03  # em of letter spacing at most
-TRIES = 2  # a line WeasyPrint did not set as tracked is tracked again at half the spacing, then not at all
+TRIES = 2  # a line WeasyPrint did not set as tracked is tracked again at half the spacing, then left out
 MOST = MOST_FIRST / 2  # em of letter spacing a plan of compiler.pdf.fit counts on (what a second try may give)
 MARGIN = 1.0  # px of the slack left unused, so that the line keeps its words
 FIRST_LINE = "--first-line-tracking"  # a ::first-line's letter spacing adds it (styles/print.css)
@@ -52,20 +55,36 @@ _SPACES = (" ", "\u00a0")
 _segments = breaks.segments
 
 
-def spans(lines: list[breaks.LineInfo]) -> list[tuple[int, int]] | None:
-    """For each of a block's lines, the (first, last) index among the block's words of the whole
-    words it holds (last < first when it holds none); None if a line's words cannot be counted."""
+def spans(lines: list[breaks.LineInfo], joined: str) -> list[tuple[int, int]] | None:
+    """For each of a block's lines, the (first, last) index among the words of the block's text
+    ``joined`` of the whole words it holds (last < first when it holds none); None if the lines'
+    letters are not the text's. A line may end inside a word with no hyphen shown (Pango breaks
+    ``126(3)|(b)``): such a word is whole on neither line."""
+    words = list(_WORDS.finditer(joined))
     out: list[tuple[int, int]] = []
-    at, continued = 0, False
+    pos = 0
     for line in lines:
-        words = _WORDS.findall(line.text)
-        if not words:
+        text = _plain(line.text)
+        need = len(_key(text[:-1] if line.hyphen == "soft" else text))
+        if not need:
             return None
-        first = at + continued
-        last = at + len(words) - 1 - bool(line.hyphen)
-        out.append((first, last))
-        at += len(words) - bool(line.hyphen)
-        continued = bool(line.hyphen)
+        while pos < len(joined) and joined[pos].isspace():
+            pos += 1
+        start = pos
+        while need > 0 and pos < len(joined):
+            need -= len(_key(joined[pos]))
+            pos += 1
+        if need:
+            return None
+        look = pos  # the marks after its last letter are the line's if a space follows them
+        while look < len(joined) and not joined[look].isspace() and not _key(joined[look]):
+            look += 1
+        if look == len(joined) or joined[look].isspace():
+            pos = look
+        inside = [i for i, w in enumerate(words) if w.start() >= start and w.end() <= pos]
+        out.append((inside[0], inside[-1]) if inside else (1, 0))
+    if _key(joined[pos:]):
+        return None
     return out
 
 
@@ -76,14 +95,6 @@ def _plain(text: str) -> str:
 
 def _key(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
-
-
-def _matches(block: Any, lines: list[breaks.LineInfo]) -> bool:
-    """Whether the block's own text is the text of its lines, word for word."""
-    source = "".join(getattr(node, attr) or "" for node, attr in _segments(block))
-    laid = "".join(line.text[:-1] if line.hyphen == "soft" else line.text for line in lines)
-    return _key(source) == _key(laid) and len(_WORDS.findall(source)) == sum(
-        len(_WORDS.findall(line.text)) for line in lines) - sum(bool(line.hyphen) for line in lines)
 
 
 def wrap_words(block: Any, first: int, last: int, style: str) -> int:
@@ -140,6 +151,15 @@ def wrap_chars(block: Any, start: int, end: int, attrs: dict[str, str], soft: in
     return count
 
 
+def _after_ties(joined: str, words: list[re.Match[str]], start: int, end: int) -> int:
+    """The first of the words ``start`` to ``end`` that a breakable space precedes: a span that opens
+    inside words tied by no-break spaces (the ties of :mod:`compiler.pdf.fit` that open a line) makes
+    WeasyPrint break the line before the tie anywhere, even inside a word."""
+    while start <= end and joined[words[start].start() - 1] == "\u00a0":
+        start += 1
+    return start
+
+
 def _set_property(block: Any, name: str, value: str) -> None:
     """Set a property in the block's ``style`` attribute (after what it holds)."""
     style = (block.get("style") or "").strip().rstrip(";")
@@ -190,9 +210,9 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
     todo: dict[int, tuple[Any, list[breaks.LineInfo], list[tuple[int, int]]]] = {}
     for clone in lab.clones.values():
         own = by_block.get(id(clone), [])
-        if not any(loose(line) for line in own) or not _matches(clone, own):
+        if not any(loose(line) for line in own):
             continue
-        ranges = spans(own)
+        ranges = spans(own, "".join(getattr(node, attr) or "" for node, attr in _segments(clone)))
         if ranges is not None:
             todo[id(clone)] = (clone, own, ranges)
     level: dict[tuple[int, int], int] = {}  # (clone, line): the tries WeasyPrint missed it (TRIES: none)
@@ -206,7 +226,7 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
         return spacing
 
     kept: set[int] = set()
-    for _attempt in range(TRIES):
+    for _attempt in range(TRIES + 1):  # the last without the lines missed at every try
         saved: dict[int, tuple[Any, ...]] = {}
         tracked: dict[int, list[int]] = {}
         for key, (clone, own, ranges) in todo.items():
@@ -227,12 +247,13 @@ def track(lab: Lab, lines: list[breaks.LineInfo], natural: Callable[[breaks.Line
                 joined = "".join(getattr(node, attr) or "" for node, attr in places)
                 words = list(_WORDS.finditer(joined))
                 end = last - lone_space_after(clone, words[last].end())
-                if end <= first:
+                start = _after_ties(joined, words, first + 1, end)
+                if end <= start:
                     continue
-                letters = words[end].end() - words[first + 1].start()
+                letters = words[end].end() - words[start].start()
                 spacing = spacing_of(key, index, line, letters)
                 if spacing:
-                    wrap_words(clone, first + 1, end, f"letter-spacing: {line.spacing[0] + spacing:.4f}px")
+                    wrap_words(clone, start, end, f"letter-spacing: {line.spacing[0] + spacing:.4f}px")
                     tracked.setdefault(key, []).append(index)
             if key in tracked:
                 saved[key] = before
