@@ -5,6 +5,7 @@ and the marks the lab makes avoid the ways WeasyPrint sets an inline box wrongly
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 from xml.etree import ElementTree
@@ -310,7 +311,7 @@ def test_a_paragraph_the_lab_set_in_an_earlier_round_is_planned_again_from_its_o
         lab.mend(setting.tree, found, [offence], setting.lab, memory=memory)
         fresh = Plain(html)  # the same paragraph, marked from the start
         same = list(fresh.tree.iter())[[id(e) for e in setting.tree.iter()].index(id(block))]
-        breaks.mark([breaks.Offence(kind, same, word, "") for kind, word, _where in memory.marked[id(block)]])
+        breaks.mark([dataclasses.replace(offence, block=same) for offence in memory.marked[id(block)]])
         fresh.refresh()
         lab.mend(fresh.tree, breaks.lines(fresh.render()), [breaks.Offence("nobreak", same, words_, "")], fresh.lab)
         assert ElementTree.tostring(block) == ElementTree.tostring(same), words_

@@ -197,3 +197,20 @@ def test_the_labs_scratch_layouts_are_freed_while_the_cycle_collector_is_paused(
         for _ in range(4):
             scratch.lines()
         assert scratch.layouts == 5 and alive() - base <= one * 1.2  # the last scratch layout's only
+
+
+def test_only_the_occurrence_of_a_word_that_broke_a_rule_is_kept_whole() -> None:
+    """A page-turn hyphen in one "trafficking" keeps that one whole, not the paragraph's every
+    "trafficking" (which left a page of the TIP report no way to set its lines but loose)."""
+    text = "trafficking here and trafficking there, and trafficking again."
+    block = ElementTree.fromstring(f"<p>{text}</p>")
+    lines = [breaks.LineInfo(0, block, "trafficking here and traf\u2010", None, "soft", True),
+             breaks.LineInfo(1, block, "ficking there, and trafficking again.", None, "", True, short=True)]
+    found = breaks.offences(lines)
+    assert [(o.kind, o.word, o.nth, o.of) for o in found] == [("nohyphen", "trafficking", 1, 3)]
+    assert breaks.mark(found) == 1
+    assert ElementTree.tostring(block, encoding="unicode") == (
+        '<p>trafficking here and <span class="nh">trafficking</span> there, and trafficking again.</p>')
+    other = ElementTree.fromstring(f"<p>{text.replace('here and', 'here <em>trafficking</em> and')}</p>")
+    breaks.mark([breaks.Offence("nohyphen", other, "trafficking", "", 1, 3)])  # four now: which is unknown
+    assert ElementTree.tostring(other, encoding="unicode").count('class="nh"') == 4

@@ -47,7 +47,7 @@ def _last(text: str) -> str:
 #: and at most 8% of lines hyphenated. The paragraph lab breaks a paragraph with a loose line by total
 #: fit (compiler/pdf/fit.py), else gives it the spacing that sets it with the fewest
 #: (compiler/pdf/lab.py SPACINGS), then tracks a line still loose (compiler/pdf/track.py). Measured
-#: 2026-11-30 (make typo on each size's build): A4 0.8% (9 of 1,142), Letter 0.9% (10 of 1,144),
+#: 2026-11-30 (make typo on each size's build): A4 0.8% (9 of 1,142), Letter 0.8% (9 of 1,144),
 #: 6 x 9 in 0.9% (10 of 1,114) of body lines loose; greedy, 10.2%, 5.1% and 3.6%.
 
 

@@ -15,7 +15,9 @@ part of it) is laid out, :func:`offences` reads its line boxes and finds:
 
 :func:`mark` then changes the parsed document: the broken word is set in
 ``<span class="nh">`` (``hyphens: manual``; a word's own hyphen: ``.nb``,
-``white-space: nowrap``), a runt's last space becomes a no-break space.
+``white-space: nowrap``), only where it broke the rule when the text holds
+the word as often as the lines do (the others may still break), and a
+runt's last space becomes a no-break space.
 :func:`enforce` does not mark and lay out the whole document again and again
 to see what each mark brings (a mark may move a hyphen to the next line): the
 offending paragraphs are marked and tried in the paragraph lab
@@ -163,6 +165,8 @@ class Offence:
     block: Any
     word: str
     where: str  # for a reader: the line's text
+    nth: int = -1  # which of the word's occurrences in the block breaks the rule (-1: every one)
+    of: int = 0  # of how many, as laid out (marked alone only where the source holds as many)
 
 
 def _letters(text: str) -> str:
@@ -179,6 +183,30 @@ def _broken_word(line: LineInfo, after: LineInfo) -> str:
     return re.sub(r"^[^\w]+|[^\w]+$", "", word)
 
 
+def _laid(lines: list[LineInfo]) -> tuple[str, list[int]]:
+    """A block's text as laid out in ``lines`` (each hyphenated word joined again, no soft hyphen),
+    and where each line ends in it."""
+    text, ends = "", []
+    for line in lines:
+        piece = line.text.replace("\u200b", "").replace("\u00ad", "")
+        text += piece[:-1] if line.hyphen == "soft" else piece
+        ends.append(len(text))
+        text += "" if line.hyphen else " "
+    return text, ends
+
+
+def _pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w])")
+
+
+def _which(laid: tuple[str, list[int]], place: int, word: str) -> tuple[int, int]:
+    """Which occurrence of ``word`` in the block's laid text runs over the end of its line
+    ``place``, and of how many."""
+    text, ends = laid
+    starts = [m.start() for m in _pattern(word.replace("\u00ad", "")).finditer(text)]
+    return sum(start < ends[place] for start in starts) - 1, len(starts)
+
+
 def offences(found: list[LineInfo], pages: bool = True, turns: set[tuple[int, int]] | None = None) -> list[Offence]:
     """The rules the laid-out lines break (see the module's docstring). With ``pages`` false (the
     paragraph lab, whose pages are not the book's), a line is the last of its page when its block's
@@ -190,10 +218,16 @@ def offences(found: list[LineInfo], pages: bool = True, turns: set[tuple[int, in
     last_on_page = {line.page: i for i, line in enumerate(found)}
     place: dict[int, int] = {}
     turned = set()
+    index: list[int] = []  # each line's place in its block
     for i, line in enumerate(found):
         place[id(line.block)] = place.get(id(line.block), -1) + 1
+        index.append(place[id(line.block)])
         if pages and last_on_page[line.page] == i or not pages and (id(line.block), place[id(line.block)]) in (turns or ()):
             turned.add(i)
+    by_block: dict[int, list[LineInfo]] = {}
+    for line in found:
+        by_block.setdefault(id(line.block), []).append(line)
+    laid = {key: _laid(lines) for key, lines in by_block.items()}
     run = 0
     for i, line in enumerate(found):
         after = found[i + 1] if i + 1 < len(found) else None
@@ -210,10 +244,14 @@ def offences(found: list[LineInfo], pages: bool = True, turns: set[tuple[int, in
                 line.hyphen == "soft" and (word[:1].isupper() or len(head) < SHORT or len(tail) < SHORT),
             ]
             if any(reasons) and word:
-                out.append(Offence("nohyphen" if line.hyphen == "soft" else "nobreak", line.block, word, line.text))
+                nth, of = _which(laid[id(line.block)], index[i], word)
+                out.append(Offence("nohyphen" if line.hyphen == "soft" else "nobreak", line.block, word, line.text,
+                                   nth, of))
                 if run > 2 and line.hyphen == "hard" and found[i - 1].hyphen == "soft" \
                         and found[i - 1].block is line.block:  # the stack's own break is the surer one to undo
-                    out.append(Offence("nohyphen", line.block, _broken_word(found[i - 1], line), found[i - 1].text))
+                    stacked = _broken_word(found[i - 1], line)
+                    out.append(Offence("nohyphen", line.block, stacked, found[i - 1].text,
+                                       *_which(laid[id(line.block)], index[i - 1], stacked)))
                 run = 0
         before = found[i - 1] if i else None
         if (last_of[id(line.block)] == i or line.short) and before is not None and before.block is line.block \
@@ -324,8 +362,11 @@ def mark(found: list[Offence]) -> int:
             changes += wrap(offence.block, pattern, "nb") > 0 or _tie(offence.block)
             continue
         word = offence.word.replace("\u00ad", "")  # a break the lab planned, in a word set back without it
-        pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w])")
-        changes += wrap(offence.block, pattern, "nh" if offence.kind == "nohyphen" else "nb") > 0
+        cls = "nh" if offence.kind == "nohyphen" else "nb"
+        from compiler.pdf.track import wrap_nth
+
+        done = wrap_nth(offence.block, _pattern(word), cls, offence.nth, offence.of)
+        changes += done if done >= 0 else wrap(offence.block, _pattern(word), cls) > 0
     return changes
 
 

@@ -32,7 +32,7 @@ of tracking does not show as uneven colour, it moves a break. A line still
 loose then has its letters spaced a little (:mod:`compiler.pdf.track`). On
 the shipped book (2026-11-30, ``make typo``) the loose lines went from 10.2%
 of body lines (greedy) to 4.4% with the spacings alone and to 0.8% with total
-fit and tracking at A4 (Letter 5.1% to 0.9%, 6 x 9 in 3.6% to 0.9%); the
+fit and tracking at A4 (Letter 5.1% to 0.8%, 6 x 9 in 3.6% to 0.9%); the
 rest are paragraphs that no break, spacing or tracking within the limits
 mends (a name that may not break after a short line, a list item's long
 lead) or that WeasyPrint does not set as planned. A paragraph that a later
@@ -46,6 +46,7 @@ HTML, so the bytes stay reproducible.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import gc
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -69,12 +70,12 @@ class Memory:
     plan do not hold the new lines short."""
 
     before: dict[int, tuple[str | None, list[Any], str | None]] = field(default_factory=dict)
-    marked: dict[int, list[tuple[str, str, str]]] = field(default_factory=dict)
+    marked: dict[int, list[breaks.Offence]] = field(default_factory=dict)  # (their block left out)
 
     def note(self, target: Any, offence: breaks.Offence) -> None:
         """Remember that ``offence`` was marked on the real paragraph ``target``."""
         word = offence.word.replace("\u00ad", "")  # as the source writes it: the lab's own breaks go
-        self.marked.setdefault(id(target), []).append((offence.kind, word, offence.where))
+        self.marked.setdefault(id(target), []).append(dataclasses.replace(offence, block=None, word=word))
 
     def keep(self, target: Any) -> None:
         """Remember ``target``'s content as it is, unless the lab set it before."""
@@ -93,7 +94,7 @@ class Memory:
             clone.attrib.pop("style", None)
         else:
             clone.set("style", style)
-        breaks.mark([breaks.Offence(kind, clone, word, where) for kind, word, where in self.marked.get(id(target), [])])
+        breaks.mark([dataclasses.replace(offence, block=clone) for offence in self.marked.get(id(target), [])])
         return True
 
 
@@ -257,7 +258,7 @@ def mend(root: Any, found: list[breaks.LineInfo], left: list[breaks.Offence],
     changed: set[int] = {i for i, t in owner.items() if memory.restore(t, lab.clones[id(t)])}
     turns = {(id(lab.clones[block]), index) for block, index in _turns(found) if block in lab.clones}
     pending: set[int] = set(changed)  # marked (or set back) since the lab's last layout
-    todo = [breaks.Offence(o.kind, lab.clones[id(o.block)], o.word, o.where) for o in left if id(o.block) in lab.clones]
+    todo = [dataclasses.replace(o, block=lab.clones[id(o.block)]) for o in left if id(o.block) in lab.clones]
     while todo:
         for offence in todo:
             if breaks.mark([offence]):

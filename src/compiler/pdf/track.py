@@ -145,8 +145,8 @@ def wrap_chars(block: Any, start: int, end: int, attrs: dict[str, str], soft: in
         if attr == "text":
             node.insert(0, span)
         else:
-            parent = _parent(block, node)
-            parent.insert(list(parent).index(node) + 1, span)
+            owner = parent(block, node)
+            owner.insert(list(owner).index(node) + 1, span)
         count += hi - lo
     return count
 
@@ -160,17 +160,43 @@ def _after_ties(joined: str, words: list[re.Match[str]], start: int, end: int) -
     return start
 
 
-def _set_property(block: Any, name: str, value: str) -> None:
-    """Set a property in the block's ``style`` attribute (after what it holds)."""
-    style = (block.get("style") or "").strip().rstrip(";")
-    block.set("style", f"{style}; {name}: {value}" if style else f"{name}: {value}")
+def wrap_nth(block: Any, pattern: re.Pattern[str], cls: str, nth: int, of: int) -> int:
+    """Set the ``nth`` match of ``pattern`` in the block's text in a ``<span class=cls>``, where the
+    text holds ``of`` matches (the occurrence that broke the rule: the word's others may still
+    break); 1, or -1 if it cannot tell which (every match is to be set)."""
+    places = _segments(block)
+    joined = "".join(getattr(node, attr) or "" for node, attr in places)
+    found = list(pattern.finditer(joined))
+    if nth < 0 or len(found) != of or nth >= of:
+        return -1
+    start, end = found[nth].span()
+    at = 0
+    for node, attr in places:
+        text = getattr(node, attr) or ""
+        if at <= start and end <= at + len(text):
+            owner = node if attr == "text" else parent(block, node)
+            while owner is not block:  # not in code, nor in a span already marked (as wrap leaves them)
+                if owner.tag in ("code", "pre") or (owner.tag == "span" and owner.get("class") in ("nh", "nb", "nh nb")):
+                    return -1
+                owner = parent(block, owner)
+            wrap_chars(block, start, end, {"class": cls})
+            return 1
+        at += len(text)
+    return -1
 
 
-def _parent(block: Any, node: Any) -> Any:
+def parent(block: Any, node: Any) -> Any:
+    """The element of ``block`` (or ``block``) whose child ``node`` is."""
     for element in block.iter():
         if any(child is node for child in element):
             return element
     raise ValueError("not in the block")
+
+
+def _set_property(block: Any, name: str, value: str) -> None:
+    """Set a property in the block's ``style`` attribute (after what it holds)."""
+    style = (block.get("style") or "").strip().rstrip(";")
+    block.set("style", f"{style}; {name}: {value}" if style else f"{name}: {value}")
 
 
 def _tracking(line: breaks.LineInfo, letters: int, natural: float, most: float = MOST) -> float:
