@@ -214,3 +214,31 @@ def test_only_the_occurrence_of_a_word_that_broke_a_rule_is_kept_whole() -> None
     other = ElementTree.fromstring(f"<p>{text.replace('here and', 'here <em>trafficking</em> and')}</p>")
     breaks.mark([breaks.Offence("nohyphen", other, "trafficking", "", 1, 3)])  # four now: which is unknown
     assert ElementTree.tostring(other, encoding="unicode").count('class="nh"') == 4
+
+
+@pytest.mark.parametrize("body", [
+    "<p>Laws against trafficking<sup>1</sup> and smuggling.</p>",  # a note call glued to the word
+    "<p>Laws against traf<em>ficking</em> and smuggling.</p>",  # a word in two elements
+    "<p>Laws against trafficking <!-- trafficking --> and smuggling.</p>",  # a comment is no text
+])
+def test_a_word_across_elements_is_kept_whole_and_a_comment_is_left_alone(body: str) -> None:
+    html = _PAGE.replace("110mm 80mm; margin: 10mm", "30mm 40mm; margin: 5mm") % body
+    first = breaks.offences(breaks.lines(Plain(html).render()))
+    assert any(o.kind == "nohyphen" and "traffick" in o.word for o in first)  # a hyphen in it to mend
+    setting = Plain(html)
+    document, left = breaks.enforce(setting.render, setting.refresh, setting.tree, setting.lab)
+    assert left == [] and breaks.offences(breaks.lines(document)) == []
+    text = ElementTree.tostring(setting.tree, encoding="unicode")
+    assert "<!-- trafficking -->" in text or "<!--" not in body
+
+
+def test_code_is_never_hyphenated_in_print() -> None:
+    """styles/print.css: a hyphen added to code changes what it says (and no mark can mend it:
+    compiler/pdf/breaks.py leaves code alone)."""
+    root = Path(__file__).resolve().parents[1]
+    body = "<p>" + " ".join(f"Call <code>deinstitutionalisation{n}</code> then." for n in range(12)) + "</p>"
+    html = f'<html lang="en"><body style="width: 32mm">{body}</body></html>'
+    document = weasyprint.HTML(string=html, base_url=str(root)).render(stylesheets=[
+        weasyprint.CSS(filename=str(root / "styles" / name)) for name in ("book.css", "print.css")])
+    found = breaks.lines(document)
+    assert len(found) > 12 and not any(line.hyphen == "soft" for line in found), [line.text for line in found]

@@ -279,8 +279,9 @@ def wrap(element: Any, pattern: re.Pattern[str], cls: str) -> int:
             and pattern.fullmatch(element.text or ""):  # a name with a hyphen of its own: kept whole too
         element.set("class", "nh nb")
         return 1
-    if element.tag in ("code", "pre") or (element.tag == "span" and element.get("class") in ("nh", "nb", "nh nb")):
-        return 0
+    if not isinstance(element.tag, str) or element.tag in ("code", "pre") or (
+            element.tag == "span" and element.get("class") in ("nh", "nb", "nh nb")):
+        return 0  # (a comment, code, a span already marked)
     count = 0
     children = list(element)
     if element.text:
@@ -312,7 +313,8 @@ def segments(block: Any) -> list[tuple[Any, str]]:
     out: list[tuple[Any, str]] = []
 
     def walk(element: Any) -> None:
-        out.append((element, "text"))
+        if isinstance(element.tag, str):  # (a comment's text is none of the block's)
+            out.append((element, "text"))
         for child in element:
             walk(child)
             out.append((child, "tail"))

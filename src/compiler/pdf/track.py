@@ -171,18 +171,17 @@ def wrap_nth(block: Any, pattern: re.Pattern[str], cls: str, nth: int, of: int) 
         return -1
     start, end = found[nth].span()
     at = 0
-    for node, attr in places:
+    for node, attr in places:  # the text it crosses (a word and its note call, a word in two elements)
         text = getattr(node, attr) or ""
-        if at <= start and end <= at + len(text):
+        if at < end and start < at + len(text):
             owner = node if attr == "text" else parent(block, node)
             while owner is not block:  # not in code, nor in a span already marked (as wrap leaves them)
                 if owner.tag in ("code", "pre") or (owner.tag == "span" and owner.get("class") in ("nh", "nb", "nh nb")):
                     return -1
                 owner = parent(block, owner)
-            wrap_chars(block, start, end, {"class": cls})
-            return 1
         at += len(text)
-    return -1
+    wrap_chars(block, start, end, {"class": cls})
+    return 1
 
 
 def parent(block: Any, node: Any) -> Any:
